@@ -1,0 +1,43 @@
+using Headless.Shared;
+
+namespace Headless.Catalog;
+
+/// <summary>A 503A partner pharmacy. Part of the platform's catalog, shared by every organization.</summary>
+public sealed class Pharmacy : IEntity
+{
+    private readonly List<PharmacyShippingState> _shipsTo = [];
+
+    private Pharmacy()
+    {
+    }
+
+    public Pharmacy(string name, int turnaroundDays, long shippingFee, IEnumerable<string> shipsToStates)
+    {
+        Name = name;
+        TurnaroundDays = turnaroundDays;
+        ShippingFee = shippingFee;
+        _shipsTo.AddRange(shipsToStates.Distinct().Order().Select(s => new PharmacyShippingState(s)));
+    }
+
+    public long Id { get; private set; }
+
+    public string Name { get; private set; } = "";
+
+    /// <summary>Business days from receipt to shipment, as the pharmacy commits to it.</summary>
+    public int TurnaroundDays { get; private set; }
+
+    /// <summary>Flat shipping fee per shipment, in minor units of <see cref="Currency"/>.</summary>
+    public long ShippingFee { get; private set; }
+
+    public string Currency { get; private set; } = Money.DefaultCurrency;
+
+    public IReadOnlyList<PharmacyShippingState> ShipsTo => _shipsTo;
+
+    public bool ShipsToState(string state) => _shipsTo.Any(s => s.State == state);
+}
+
+/// <summary>A state a pharmacy is licensed to ship into.</summary>
+public sealed class PharmacyShippingState(string state)
+{
+    public string State { get; private set; } = state;
+}

@@ -1,0 +1,75 @@
+using GraphQL.Types;
+using Headless.GraphQL;
+using Headless.Shared;
+
+namespace Headless.Clinics;
+
+public sealed class ClinicType : NodeGraphType<Clinic>
+{
+    public ClinicType()
+        : base("Clinic", "A location of your organization, with its NPI and the ship-to and billing defaults its carts use.")
+    {
+        Field(x => x.Name).Description("The clinic's display name.");
+        Field(x => x.Npi).Description("The clinic's organizational NPI (ten digits).");
+        Field<NonNullGraphType<AddressType>>("shipTo").Description("Default ship-to address for orders placed by this clinic.").Resolve(c => c.Source.ShipTo);
+        Field<AddressType>("billingAddress").Description("Billing address, when different from the ship-to address.").Resolve(c => c.Source.BillingAddress);
+        Field<NonNullGraphType<RoutingPreferenceType>>("routingPreference")
+            .Description("How this clinic's carts choose a pharmacy when a line does not name one.")
+            .Resolve(c => c.Source.RoutingPreference);
+        Field<NonNullGraphType<DateTimeScalar>>("createdAt").Description("When the clinic was created.").Resolve(c => c.Source.CreatedAt);
+    }
+}
+
+public sealed class RoutingPreferenceType : EnumerationGraphType
+{
+    public RoutingPreferenceType()
+    {
+        Name = "RoutingPreference";
+        Description = "How a pharmacy is chosen for a cart line that leaves it out.";
+        Add(RoutingPreference.Cheapest, RoutingPreference.Cheapest, "The cheapest active, in-stock offering from a pharmacy licensed for the patient's state.");
+        Add(RoutingPreference.Fastest, RoutingPreference.Fastest, "The licensed, in-stock offering with the shortest pharmacy turnaround; price breaks ties.");
+    }
+}
+
+/// <summary>Input of clinicCreate.</summary>
+public sealed record ClinicInput
+{
+    public string? Name { get; init; }
+
+    public string? Npi { get; init; }
+
+    public AddressInput? ShipTo { get; init; }
+
+    public AddressInput? BillingAddress { get; init; }
+
+    public string? RoutingPreference { get; init; }
+}
+
+public sealed class ClinicInputType : InputObjectGraphType<ClinicInput>
+{
+    public ClinicInputType()
+    {
+        Name = "ClinicInput";
+        Description = "A clinic to create. name, npi and shipTo are required.";
+        Field(x => x.Name, nullable: true).Description("Display name (required, at most 200 characters).");
+        Field(x => x.Npi, nullable: true).Description("Organizational NPI: ten digits with a valid check digit (required).");
+        Field<AddressInputType>("shipTo").Description("Default ship-to address (required).");
+        Field<AddressInputType>("billingAddress").Description("Billing address, if different from shipTo.");
+        Field<RoutingPreferenceType>("routingPreference").Description("Pharmacy choice for lines that leave it out. Defaults to CHEAPEST.");
+    }
+}
+
+/// <summary>Result of clinicCreate.</summary>
+public sealed record ClinicPayload(Clinic? Clinic, IReadOnlyList<UserError> UserErrors);
+
+public sealed class ClinicPayloadType : ObjectGraphType<ClinicPayload>
+{
+    public ClinicPayloadType()
+    {
+        Name = "ClinicPayload";
+        Description = "The result of a clinic mutation.";
+        Field<ClinicType>("clinic").Description("The clinic as saved; null when userErrors is not empty.").Resolve(c => c.Source.Clinic);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<UserErrorType>>>>("userErrors")
+            .Description("Problems with the input. When not empty, nothing was saved.").Resolve(c => c.Source.UserErrors);
+    }
+}

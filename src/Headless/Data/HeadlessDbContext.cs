@@ -1,0 +1,84 @@
+using System.Linq.Expressions;
+using Headless.Auth;
+using Headless.Catalog;
+using Headless.Clinics;
+using Headless.Organizations;
+using Headless.Patients;
+using Headless.Prescribers;
+using Headless.Shared;
+using Microsoft.EntityFrameworkCore;
+
+namespace Headless.Data;
+
+/// <summary>
+/// The model shared by every provider. One subclass per provider exists only so each keeps its
+/// own migration set. A context is bound to one tenant for its whole life: every
+/// <see cref="ITenantOwned"/> row of another organization is filtered out of every query.
+/// </summary>
+public abstract class HeadlessDbContext(DbContextOptions options, TenantContext tenant) : DbContext(options)
+{
+    /// <summary>
+    /// The organization this context sees. -1 (no tenant) matches no row, so a context created
+    /// without a tenant cannot read tenant data unless the caller opts out of the filter explicitly.
+    /// </summary>
+    public long CurrentOrganizationId { get; } = tenant.OrganizationId ?? -1;
+
+    public DbSet<Organization> Organizations => Set<Organization>();
+
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+
+    public DbSet<Clinic> Clinics => Set<Clinic>();
+
+    public DbSet<Prescriber> Prescribers => Set<Prescriber>();
+
+    public DbSet<Patient> Patients => Set<Patient>();
+
+    public DbSet<Pharmacy> Pharmacies => Set<Pharmacy>();
+
+    public DbSet<Product> Products => Set<Product>();
+
+    public DbSet<Offering> Offerings => Set<Offering>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(HeadlessDbContext).Assembly);
+
+        foreach (var entityType in modelBuilder.Model.GetEntityTypes())
+        {
+            if (typeof(ITenantOwned).IsAssignableFrom(entityType.ClrType) && entityType.BaseType is null && !entityType.IsOwned())
+            {
+                modelBuilder.Entity(entityType.ClrType).HasQueryFilter(TenantFilter(entityType.ClrType));
+            }
+        }
+    }
+
+    // e => e.OrganizationId == this.CurrentOrganizationId; EF re-reads the property per context instance.
+    private LambdaExpression TenantFilter(Type clrType)
+    {
+        var e = Expression.Parameter(clrType, "e");
+        var body = Expression.Equal(
+            Expression.Property(e, nameof(ITenantOwned.OrganizationId)),
+            Expression.Property(Expression.Constant(this), nameof(CurrentOrganizationId)));
+        return Expression.Lambda(body, e);
+    }
+}
+
+/// <summary>The caller's organization for the current request or operation; set once by the transport.</summary>
+public sealed class TenantContext
+{
+    public long? OrganizationId { get; private set; }
+
+    public static TenantContext None => new();
+
+    public static TenantContext For(long organizationId) => new() { OrganizationId = organizationId };
+
+    public void Set(long organizationId)
+    {
+        if (OrganizationId is not null && OrganizationId != organizationId)
+        {
+            throw new InvalidOperationException("The tenant of a request cannot change once set.");
+        }
+
+        OrganizationId = organizationId;
+    }
+}

@@ -1,0 +1,23 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace Headless.Data;
+
+/// <summary>SQLite: the embedded default. Its migrations live in Data/Migrations/Sqlite.</summary>
+public sealed class SqliteHeadlessDbContext(DbContextOptions<SqliteHeadlessDbContext> options, TenantContext tenant)
+    : HeadlessDbContext(options, tenant)
+{
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // SQLite has no native offset-aware timestamp: storing ticks keeps ORDER BY and comparisons in SQL.
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverter>();
+    }
+}
+
+/// <summary>PostgreSQL. Its migrations live in Data/Migrations/Postgres.</summary>
+public sealed class PostgresHeadlessDbContext(DbContextOptions<PostgresHeadlessDbContext> options, TenantContext tenant)
+    : HeadlessDbContext(options, tenant);
+
+/// <summary>SQL Server. Its migrations live in Data/Migrations/SqlServer.</summary>
+public sealed class SqlServerHeadlessDbContext(DbContextOptions<SqlServerHeadlessDbContext> options, TenantContext tenant)
+    : HeadlessDbContext(options, tenant);

@@ -1,0 +1,33 @@
+using Headless.Data;
+using Headless.Demo;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Headless.Hosting;
+
+/// <summary>
+/// Applies migrations (always on SQLite, opt-in elsewhere) and seeds the demo organization before the
+/// server starts accepting requests. Hosted services start before Kestrel listens, so no request can
+/// see a half-migrated database.
+/// </summary>
+internal sealed class DatabaseStartup(
+    HeadlessDatabase database,
+    IOptions<DatabaseOptions> databaseOptions,
+    DemoSeeder demo,
+    ILogger<DatabaseStartup> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (databaseOptions.Value.ShouldMigrateOnStartup)
+        {
+            await using var db = database.CreatePlatformContext();
+            var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).Count();
+            await db.Database.MigrateAsync(cancellationToken);
+            logger.LogInformation("Database ready on {Provider}; {Count} migration(s) applied.", database.Provider, pending);
+        }
+
+        await demo.SeedIfEnabledAsync(cancellationToken);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,43 @@
+using Headless.Auth;
+using Headless.Catalog;
+using Headless.Clinics;
+using Headless.Data;
+using Headless.Demo;
+using Headless.GraphQL;
+using Headless.Organizations;
+using Headless.Patients;
+using Headless.Prescribers;
+using Headless.Transport;
+
+namespace Headless.Hosting;
+
+public static class HeadlessServiceCollectionExtensions
+{
+    /// <summary>Registers every capability. Each capability owns one AddXxx() extension.</summary>
+    public static IServiceCollection AddHeadless(this IServiceCollection services)
+    {
+        services.AddSingleton(TimeProvider.System);
+        services.AddData();
+        services.AddHeadlessAuth();
+        services.AddHeadlessGraphQL();
+        services.AddTransport();
+        services.AddOrganizations();
+        services.AddClinics();
+        services.AddPrescribers();
+        services.AddPatients();
+        services.AddCatalog();
+        services.AddDemo();
+        services.AddHostedService<DatabaseStartup>();
+        return services;
+    }
+
+    /// <summary>Maps the HTTP surface: GraphQL and health.</summary>
+    public static WebApplication MapHeadless(this WebApplication app)
+    {
+        app.UseAuthentication();
+        app.MapGraphQLHttp("/graphql");
+        app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new() { Predicate = c => c.Tags.Contains("ready") });
+        return app;
+    }
+}

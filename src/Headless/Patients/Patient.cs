@@ -1,0 +1,59 @@
+using Headless.Shared;
+
+namespace Headless.Patients;
+
+/// <summary>A patient of an organization. Everything on this row is PHI: never log it.</summary>
+public sealed class Patient : IEntity, ITenantOwned
+{
+    private Patient()
+    {
+    }
+
+    public Patient(long organizationId, string? externalId, string firstName, string lastName, DateOnly dateOfBirth, Address address, DateTimeOffset now)
+    {
+        OrganizationId = organizationId;
+        ExternalId = externalId;
+        FirstName = firstName;
+        LastName = lastName;
+        DateOfBirth = dateOfBirth;
+        Address = address;
+        CreatedAt = now;
+        UpdatedAt = now;
+        RefreshSearchName();
+    }
+
+    public long Id { get; private set; }
+
+    public long OrganizationId { get; private set; }
+
+    /// <summary>The brand's own identifier for the patient, unique within the organization when present.</summary>
+    public string? ExternalId { get; private set; }
+
+    public string FirstName { get; private set; } = "";
+
+    public string LastName { get; private set; } = "";
+
+    /// <summary>Lower-cased "first last" kept for case-insensitive search on every provider.</summary>
+    public string SearchName { get; private set; } = "";
+
+    public DateOnly DateOfBirth { get; private set; }
+
+    public Address Address { get; private set; } = new();
+
+    public DateTimeOffset CreatedAt { get; private set; }
+
+    public DateTimeOffset UpdatedAt { get; private set; }
+
+    public void Update(string? externalId, string firstName, string lastName, DateOnly dateOfBirth, Address address, DateTimeOffset now)
+    {
+        ExternalId = externalId;
+        FirstName = firstName;
+        LastName = lastName;
+        DateOfBirth = dateOfBirth;
+        Address = address;
+        UpdatedAt = now;
+        RefreshSearchName();
+    }
+
+    internal void RefreshSearchName() => SearchName = $"{FirstName} {LastName}".ToLowerInvariant();
+}

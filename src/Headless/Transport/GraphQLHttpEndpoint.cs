@@ -1,0 +1,325 @@
+using System.Text.Json;
+using GraphQL;
+using GraphQL.Execution;
+using GraphQL.Transport;
+using GraphQL.Types;
+using GraphQL.Validation;
+using GraphQLParser.AST;
+using Headless.Auth;
+using Headless.Data;
+using Microsoft.Net.Http.Headers;
+
+namespace Headless.Transport;
+
+/// <summary>
+/// GraphQL over HTTP (graphql-over-http spec) on GraphQL.NET: POST with application/json, GET for
+/// queries only, Accept negotiation between application/graphql-response+json and application/json,
+/// no batching. See README "Transport" for the status code table.
+/// </summary>
+internal sealed class GraphQLHttpEndpoint(
+    IDocumentExecuter executer,
+    ISchema schema,
+    IGraphQLTextSerializer serializer,
+    ILogger<GraphQLHttpEndpoint> logger)
+{
+    public const string GraphQLResponseMediaType = "application/graphql-response+json";
+    public const string JsonMediaType = "application/json";
+    public const int MaxBodyBytes = 1024 * 1024;
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var isGet = HttpMethods.IsGet(request.Method);
+        if (!isGet && !HttpMethods.IsPost(request.Method))
+        {
+            context.Response.Headers.Allow = "GET, POST";
+            await WriteErrorAsync(context, StatusCodes.Status405MethodNotAllowed, GraphQLResponseMediaType, "METHOD_NOT_ALLOWED", "Use POST, or GET for queries.");
+            return;
+        }
+
+        var mediaType = NegotiateMediaType(request);
+        if (mediaType is null)
+        {
+            await WriteErrorAsync(context, StatusCodes.Status406NotAcceptable, JsonMediaType, "NOT_ACCEPTABLE",
+                $"The Accept header must allow {GraphQLResponseMediaType} or {JsonMediaType}.");
+            return;
+        }
+
+        var organizationId = context.User.OrganizationId();
+        if (organizationId is null)
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            await WriteErrorAsync(context, StatusCodes.Status401Unauthorized, mediaType, "UNAUTHENTICATED",
+                "Send a valid API key or token as \"Authorization: Bearer <credential>\".");
+            return;
+        }
+
+        var (graphQLRequest, failure) = isGet ? ReadGet(request) : await ReadPostAsync(request, context.RequestAborted);
+        if (failure is not null)
+        {
+            await WriteErrorAsync(context, failure.Value.Status, mediaType, failure.Value.Code, failure.Value.Message);
+            return;
+        }
+
+        GraphQLDocument? document = null;
+        if (isGet && !string.IsNullOrEmpty(graphQLRequest!.Query))
+        {
+            // GET may only run queries: parse here to find the operation before anything executes.
+            try
+            {
+                document = GraphQLParser.Parser.Parse(graphQLRequest.Query);
+            }
+            catch (GraphQLParser.Exceptions.GraphQLSyntaxErrorException)
+            {
+                document = null; // the executer reports the syntax error in the standard shape
+            }
+
+            if (document is not null && SelectOperation(document, graphQLRequest.OperationName) is { Operation: not OperationType.Query })
+            {
+                context.Response.Headers.Allow = "POST";
+                await WriteErrorAsync(context, StatusCodes.Status405MethodNotAllowed, mediaType, "METHOD_NOT_ALLOWED",
+                    "Mutations and subscriptions cannot be sent with GET. Use POST.");
+                return;
+            }
+        }
+
+        context.RequestServices.GetRequiredService<TenantContext>().Set(organizationId.Value);
+
+        ExecutionResult result;
+        try
+        {
+            result = await executer.ExecuteAsync(new ExecutionOptions
+            {
+                Schema = schema,
+                Query = graphQLRequest!.Query,
+                Document = document,
+                OperationName = graphQLRequest.OperationName,
+                Variables = graphQLRequest.Variables,
+                Extensions = graphQLRequest.Extensions,
+                RequestServices = context.RequestServices,
+                User = context.User,
+                CancellationToken = context.RequestAborted,
+                ValidationRules = DocumentValidator.CoreRules.Append(NoSubscriptionsOverHttp.Instance),
+            });
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away: execution was cancelled and there is nobody to answer.
+            logger.LogDebug("GraphQL request cancelled by the client.");
+            return;
+        }
+
+        context.Response.StatusCode = StatusFor(result, mediaType);
+        context.Response.ContentType = mediaType + "; charset=utf-8";
+        await serializer.WriteAsync(context.Response.Body, result, context.RequestAborted);
+    }
+
+    private static GraphQLOperationDefinition? SelectOperation(GraphQLDocument document, string? operationName)
+    {
+        var operations = document.Definitions.OfType<GraphQLOperationDefinition>().ToList();
+        return string.IsNullOrEmpty(operationName)
+            ? operations.Count == 1 ? operations[0] : null
+            : operations.FirstOrDefault(o => o.Name?.StringValue == operationName);
+    }
+
+    /// <summary>
+    /// application/graphql-response+json: 200 when executed; 400 for a document that does not parse or
+    /// a missing query; 422 when it parses but cannot run (validation, unknown operation, variables).
+    /// application/json: 200 for every well-formed request, as the spec asks for legacy clients.
+    /// </summary>
+    private static int StatusFor(ExecutionResult result, string mediaType)
+    {
+        if (result.Executed)
+        {
+            return StatusCodes.Status200OK;
+        }
+
+        if (mediaType == JsonMediaType)
+        {
+            return StatusCodes.Status200OK;
+        }
+
+        var errors = result.Errors ?? [];
+        if (errors.Any(e => e is SyntaxError or QueryMissingError))
+        {
+            return StatusCodes.Status400BadRequest;
+        }
+
+        if (errors.Any(e => e is TimeoutError))
+        {
+            return StatusCodes.Status504GatewayTimeout;
+        }
+
+        return StatusCodes.Status422UnprocessableEntity;
+    }
+
+    private static string? NegotiateMediaType(HttpRequest request)
+    {
+        var accept = request.Headers.Accept;
+        if (accept.Count == 0 || !MediaTypeHeaderValue.TryParseList(accept, out var values) || values.Count == 0)
+        {
+            return GraphQLResponseMediaType;
+        }
+
+        string? best = null;
+        double bestQuality = 0;
+        foreach (var value in values)
+        {
+            var quality = value.Quality ?? 1;
+            if (quality <= 0)
+            {
+                continue;
+            }
+
+            var candidate = value.MediaType.Value?.ToLowerInvariant() switch
+            {
+                GraphQLResponseMediaType => GraphQLResponseMediaType,
+                JsonMediaType => JsonMediaType,
+                "application/*" or "*/*" => GraphQLResponseMediaType,
+                _ => null,
+            };
+
+            // Ties go to the newer media type, as the spec recommends.
+            if (candidate is not null && (quality > bestQuality || (quality == bestQuality && candidate == GraphQLResponseMediaType)))
+            {
+                best = candidate;
+                bestQuality = quality;
+            }
+        }
+
+        return best;
+    }
+
+    private (GraphQLRequest? Request, RequestFailure? Failure) ReadGet(HttpRequest request)
+    {
+        var query = request.Query;
+        Inputs? variables = null;
+        Inputs? extensions = null;
+        try
+        {
+            if (query["variables"].ToString() is { Length: > 0 } v)
+            {
+                variables = serializer.Deserialize<Inputs>(v);
+            }
+
+            if (query["extensions"].ToString() is { Length: > 0 } e)
+            {
+                extensions = serializer.Deserialize<Inputs>(e);
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or NotSupportedException)
+        {
+            return (null, new RequestFailure(StatusCodes.Status400BadRequest, "BAD_REQUEST", "The variables and extensions parameters must be JSON objects."));
+        }
+
+        var text = query["query"].ToString();
+        return (new GraphQLRequest
+        {
+            Query = text.Length == 0 ? null : text,
+            OperationName = query["operationName"].ToString() is { Length: > 0 } name ? name : null,
+            Variables = variables,
+            Extensions = extensions,
+        }, null);
+    }
+
+    private async Task<(GraphQLRequest? Request, RequestFailure? Failure)> ReadPostAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (!System.Net.Http.Headers.MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType) ||
+            !string.Equals(contentType.MediaType, JsonMediaType, StringComparison.OrdinalIgnoreCase) ||
+            (contentType.CharSet is { } charset && !charset.Trim('"').Equals("utf-8", StringComparison.OrdinalIgnoreCase)))
+        {
+            return (null, new RequestFailure(StatusCodes.Status415UnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE",
+                "POST bodies must be application/json in UTF-8."));
+        }
+
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            return (null, new RequestFailure(StatusCodes.Status413PayloadTooLarge, "PAYLOAD_TOO_LARGE", $"Request bodies are limited to {MaxBodyBytes} bytes."));
+        }
+
+        JsonDocument json;
+        try
+        {
+            using var buffer = new MemoryStream();
+            await CopyLimitedAsync(request.Body, buffer, cancellationToken);
+            buffer.Position = 0;
+            json = await JsonDocument.ParseAsync(buffer, cancellationToken: cancellationToken);
+        }
+        catch (BodyTooLargeException)
+        {
+            return (null, new RequestFailure(StatusCodes.Status413PayloadTooLarge, "PAYLOAD_TOO_LARGE", $"Request bodies are limited to {MaxBodyBytes} bytes."));
+        }
+        catch (JsonException)
+        {
+            return (null, new RequestFailure(StatusCodes.Status400BadRequest, "INVALID_JSON", "The request body is not valid JSON."));
+        }
+
+        using (json)
+        {
+            if (json.RootElement.ValueKind == JsonValueKind.Array)
+            {
+                return (null, new RequestFailure(StatusCodes.Status400BadRequest, "BATCHING_NOT_SUPPORTED", "Batched requests are not supported: send one operation per request."));
+            }
+
+            if (json.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return (null, new RequestFailure(StatusCodes.Status400BadRequest, "BAD_REQUEST", "The request body must be a JSON object."));
+            }
+
+            try
+            {
+                return (serializer.ReadNode<GraphQLRequest>(json.RootElement), null);
+            }
+            catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or NotSupportedException)
+            {
+                return (null, new RequestFailure(StatusCodes.Status400BadRequest, "BAD_REQUEST",
+                    "The request must have a string \"query\" and, if present, \"variables\" and \"extensions\" objects and a string \"operationName\"."));
+            }
+        }
+    }
+
+    private static async Task CopyLimitedAsync(Stream source, Stream target, CancellationToken cancellationToken)
+    {
+        var chunk = new byte[16 * 1024];
+        long total = 0;
+        int read;
+        while ((read = await source.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            total += read;
+            if (total > MaxBodyBytes)
+            {
+                throw new BodyTooLargeException();
+            }
+
+            await target.WriteAsync(chunk.AsMemory(0, read), cancellationToken);
+        }
+    }
+
+    private async Task WriteErrorAsync(HttpContext context, int status, string mediaType, string code, string message)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = mediaType + "; charset=utf-8";
+        var result = new ExecutionResult { Errors = [new ExecutionError(message) { Code = code }] };
+        await serializer.WriteAsync(context.Response.Body, result, context.RequestAborted);
+    }
+
+    private readonly record struct RequestFailure(int Status, string Code, string Message);
+
+    private sealed class BodyTooLargeException : Exception;
+}
+
+/// <summary>Subscriptions need a stream: over HTTP they are refused during validation.</summary>
+internal sealed class NoSubscriptionsOverHttp : ValidationRuleBase
+{
+    public static readonly NoSubscriptionsOverHttp Instance = new();
+
+    public override ValueTask<INodeVisitor?> GetPreNodeVisitorAsync(ValidationContext context)
+    {
+        if (context.Operation.Operation == OperationType.Subscription)
+        {
+            context.ReportError(new ValidationError("Subscriptions are served over WebSocket (graphql-transport-ws), not HTTP.") { Code = "SUBSCRIPTION_OVER_HTTP" });
+        }
+
+        return default;
+    }
+}

@@ -1,0 +1,119 @@
+using Headless.Auth;
+using Headless.Data;
+using Headless.GraphQL;
+using Headless.Organizations;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Headless.Tests.Infrastructure;
+
+/// <summary>
+/// The real service in process, on a database of its own (a temporary SQLite file or a fresh PostgreSQL
+/// database), with a fake clock. Tests talk to it over HTTP only.
+/// </summary>
+public sealed class HeadlessApp : WebApplicationFactory<Program>
+{
+    public static readonly DateTimeOffset Now = new(2026, 11, 25, 15, 0, 0, TimeSpan.Zero);
+
+    private readonly Dictionary<string, string?> _settings;
+    private readonly string? _sqliteFile;
+
+    private HeadlessApp(DatabaseProvider provider, string connectionString, string? sqliteFile, IDictionary<string, string?>? settings)
+    {
+        Provider = provider;
+        _sqliteFile = sqliteFile;
+        _settings = new Dictionary<string, string?>
+        {
+            ["Headless:Database:Provider"] = provider.ToString(),
+            ["Headless:Database:ConnectionString"] = connectionString,
+            ["Headless:Database:MigrateOnStartup"] = "true",
+            ["Headless:Demo:Seed"] = "false",
+        };
+        foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
+        {
+            _settings[k] = v;
+        }
+    }
+
+    public DatabaseProvider Provider { get; }
+
+    /// <summary>Extra service registrations, applied after the app's own (set before first use).</summary>
+    public Action<IServiceCollection>? ConfigureServices { get; init; }
+
+    public FakeTimeProvider Clock { get; } = new(Now);
+
+    /// <summary>Counts SQL commands sent by the service, for "queries must not grow with lines" tests.</summary>
+    public CommandCounter Commands { get; } = new();
+
+    public static HeadlessApp Sqlite(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"headless-test-{Guid.NewGuid():N}.db");
+        return new HeadlessApp(DatabaseProvider.Sqlite, $"Data Source={file};Pooling=False", file, settings) { ConfigureServices = services };
+    }
+
+    public static async Task<HeadlessApp> PostgresAsync(PostgresServer server, IDictionary<string, string?>? settings = null) =>
+        new(DatabaseProvider.Postgres, await server.CreateDatabaseAsync(), null, settings);
+
+    /// <summary>An app for the provider a test class runs on; null when PostgreSQL is unavailable outside CI.</summary>
+    public static async Task<HeadlessApp?> CreateAsync(DatabaseProvider provider, PostgresServer? server, IDictionary<string, string?>? settings = null) =>
+        provider switch
+        {
+            DatabaseProvider.Sqlite => Sqlite(settings),
+            DatabaseProvider.Postgres when server is { Available: true } => await PostgresAsync(server, settings),
+            DatabaseProvider.Postgres => null,
+            _ => throw new NotSupportedException(provider.ToString()),
+        };
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        foreach (var (k, v) in _settings)
+        {
+            builder.UseSetting(k, v);
+        }
+
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddSingleton<TimeProvider>(Clock);
+            services.AddSingleton<IInterceptor>(Commands);
+            ConfigureServices?.Invoke(services);
+        });
+    }
+
+    public HeadlessDatabase Database => Services.GetRequiredService<HeadlessDatabase>();
+
+    /// <summary>Creates an organization with an API key directly in the database (there is no public sign-up).</summary>
+    public async Task<TestTenant> CreateTenantAsync(string name)
+    {
+        await using var db = Database.CreatePlatformContext();
+        var org = new Organization(name, $"{name.ToLowerInvariant().Replace(' ', '-')}-{Guid.NewGuid():N}"[..40], Clock.GetUtcNow());
+        db.Organizations.Add(org);
+        await db.SaveChangesAsync();
+        var (key, plain) = ApiKey.Generate(org.Id, "test", Clock.GetUtcNow());
+        db.ApiKeys.Add(key);
+        await db.SaveChangesAsync();
+        return new TestTenant(org.Id, GlobalId.Encode("Organization", org.Id), plain, new GraphQLClient(CreateClient(), plain));
+    }
+
+    /// <summary>A client with no credential.</summary>
+    public GraphQLClient AnonymousClient() => new(CreateClient(), null);
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (_sqliteFile is not null)
+        {
+            foreach (var f in new[] { _sqliteFile, _sqliteFile + "-wal", _sqliteFile + "-shm" })
+            {
+                File.Delete(f);
+            }
+        }
+    }
+}
+
+/// <summary>An organization created for a test, with its API key and a client that sends it.</summary>
+public sealed record TestTenant(long OrganizationId, string OrganizationGlobalId, string ApiKey, GraphQLClient Client);
