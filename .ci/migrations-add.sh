@@ -41,8 +41,7 @@ for p in "${providers[@]}"; do
   dotnet ef migrations add "$name" \
     --project "$project" --startup-project "$project" --no-build \
     --context "${p}HeadlessDbContext" \
-    --output-dir "Data/Migrations/$p" \
-    --namespace "Headless.Data.Migrations.$p"
+    --output-dir "Data/Migrations/$p"
 done
 
 # Check that the generated code compiles (warnings are errors in this repository).

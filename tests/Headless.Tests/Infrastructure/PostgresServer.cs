@@ -248,7 +248,7 @@ public sealed class PostgresServer : IAsyncLifetime
         };
         if (asUser && _runAsUser is not null)
         {
-            start.FileName = "runuser";
+            start.FileName = new[] { "/usr/sbin/runuser", "/sbin/runuser" }.FirstOrDefault(File.Exists) ?? "runuser";
             foreach (var a in (string[])["-u", _runAsUser, "--", fileName])
             {
                 start.ArgumentList.Add(a);

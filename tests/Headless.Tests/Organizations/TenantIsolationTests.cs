@@ -1,0 +1,158 @@
+using System.Text.Json;
+using Headless.Data;
+using Headless.GraphQL;
+using Headless.Tests.Infrastructure;
+
+namespace Headless.Tests.Organizations;
+
+/// <summary>
+/// Another organization's objects are indistinguishable from missing ones: in lists, in node(id), in
+/// searches and in mutations. Runs on SQLite and PostgreSQL.
+/// </summary>
+public abstract class TenantIsolationTests(DatabaseProvider provider, PostgresServer? postgres) : ProviderTest(provider, postgres)
+{
+    private TestTenant _a = null!;
+    private TestTenant _b = null!;
+    private (string Clinic, string Prescriber, string Patient) _bIds;
+
+    protected override async Task InitializeAppAsync()
+    {
+        _a = await App.CreateTenantAsync("Alpha Health");
+        _b = await App.CreateTenantAsync("Beta Health");
+        _bIds = (
+            await TestData.CreateAsync(_b.Client, TestData.ClinicCreate, "clinicCreate", TestData.Clinic("Beta Clinic")),
+            await TestData.CreateAsync(_b.Client, TestData.PrescriberCreate, "prescriberCreate", TestData.Prescriber()),
+            await TestData.CreateAsync(_b.Client, TestData.PatientCreate, "patientCreate", TestData.Patient("Bianca", "Stone", "B-1")));
+    }
+
+    [Fact]
+    public async Task Lists_show_only_the_callers_own_objects()
+    {
+        if (Unavailable)
+        {
+            return;
+        }
+
+        await TestData.CreateAsync(_a.Client, TestData.ClinicCreate, "clinicCreate", TestData.Clinic("Alpha Clinic"));
+        var a = await _a.Client.DataAsync("{ viewer { organization { name clinics { totalCount nodes { name } } prescribers { totalCount } } } patients { totalCount nodes { id } } }");
+
+        Assert.Equal("Alpha Health", a.At("viewer.organization.name").GetString());
+        Assert.Equal(1, a.At("viewer.organization.clinics.totalCount").GetInt32());
+        Assert.Equal("Alpha Clinic", a.At("viewer.organization.clinics.nodes.0.name").GetString());
+        Assert.Equal(0, a.At("viewer.organization.prescribers.totalCount").GetInt32());
+        Assert.Equal(0, a.At("patients.totalCount").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("Bianca")]
+    [InlineData("B-1")]
+    public async Task Searching_another_organizations_patient_finds_nothing(string search)
+    {
+        if (Unavailable)
+        {
+            return;
+        }
+
+        var a = await _a.Client.DataAsync("query($s: String) { patients(search: $s) { totalCount } }", new { s = search });
+        var b = await _b.Client.DataAsync("query($s: String) { patients(search: $s) { totalCount } }", new { s = search });
+
+        Assert.Equal(0, a.At("patients.totalCount").GetInt32());
+        Assert.Equal(1, b.At("patients.totalCount").GetInt32());
+    }
+
+    [Fact]
+    public async Task Node_answers_another_organizations_ids_exactly_like_missing_ones()
+    {
+        if (Unavailable)
+        {
+            return;
+        }
+
+        const string query = "query($id: ID!) { node(id: $id) { id __typename } }";
+        var missing = await _a.Client.PostAsync(query, new { id = GlobalId.Encode("Patient", 987_654) });
+        foreach (var id in new[] { _bIds.Clinic, _bIds.Prescriber, _bIds.Patient, _b.OrganizationGlobalId })
+        {
+            var foreign = await _a.Client.PostAsync(query, new { id });
+            var own = await _b.Client.DataAsync(query, new { id });
+
+            Assert.Equal(missing.Status, foreign.Status);
+            Assert.Equal(missing.Raw, foreign.Raw);
+            Assert.Equal(JsonValueKind.Null, foreign.Data.GetProperty("node").ValueKind);
+            Assert.Equal(id, own.At("node.id").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task Updating_another_organizations_patient_is_not_found_and_changes_nothing()
+    {
+        if (Unavailable)
+        {
+            return;
+        }
+
+        var input = new { firstName = "Hijacked" };
+        var foreign = await _a.Client.DataAsync(TestData.PatientUpdate, new { id = _bIds.Patient, input });
+        var missing = await _a.Client.DataAsync(TestData.PatientUpdate, new { id = GlobalId.Encode("Patient", 987_654), input });
+        var wrongType = await _a.Client.DataAsync(TestData.PatientUpdate, new { id = _bIds.Clinic, input });
+
+        Assert.Equal(["NOT_FOUND"], foreign.GetProperty("patientUpdate").UserErrorCodes());
+        Assert.Equal(missing.GetRawText(), foreign.GetRawText());
+        Assert.Equal(missing.GetRawText(), wrongType.GetRawText());
+        var still = await _b.Client.DataAsync("query($id: ID!) { node(id: $id) { ... on Patient { firstName } } }", new { id = _bIds.Patient });
+        Assert.Equal("Bianca", still.At("node.firstName").GetString());
+    }
+
+    [Fact]
+    public async Task Uniqueness_is_per_organization_so_it_reveals_nothing_across_tenants()
+    {
+        if (Unavailable)
+        {
+            return;
+        }
+
+        // The same NPI and external ID as Beta's rows are free in Alpha: no DUPLICATE leaks Beta's data.
+        await TestData.CreateAsync(_a.Client, TestData.PrescriberCreate, "prescriberCreate", TestData.Prescriber());
+        await TestData.CreateAsync(_a.Client, TestData.PatientCreate, "patientCreate", TestData.Patient("Ana", "Lima", "B-1"));
+
+        var b = await _b.Client.DataAsync("{ patients { totalCount } viewer { organization { prescribers { totalCount } } } }");
+        Assert.Equal(1, b.At("patients.totalCount").GetInt32());
+        Assert.Equal(1, b.At("viewer.organization.prescribers.totalCount").GetInt32());
+    }
+
+    [Fact]
+    public async Task Objects_created_by_one_organization_never_appear_in_another()
+    {
+        if (Unavailable)
+        {
+            return;
+        }
+
+        var clinicId = await TestData.CreateAsync(_a.Client, TestData.ClinicCreate, "clinicCreate", TestData.Clinic("Alpha Only"));
+        var b = await _b.Client.DataAsync("query($id: ID!) { node(id: $id) { id } viewer { organization { clinics { nodes { id } } } } }", new { id = clinicId });
+
+        Assert.Equal(JsonValueKind.Null, b.GetProperty("node").ValueKind);
+        Assert.DoesNotContain(b.At("viewer.organization.clinics.nodes").EnumerateArray(), n => n.GetProperty("id").GetString() == clinicId);
+    }
+
+    [Fact]
+    public async Task The_partner_catalog_is_shared_by_every_organization()
+    {
+        if (Unavailable)
+        {
+            return;
+        }
+
+        await TestData.SeedCatalogAsync(App);
+        const string query = "{ pharmacies { name } catalog { totalCount } }";
+        var a = await _a.Client.DataAsync(query);
+        var b = await _b.Client.DataAsync(query);
+
+        Assert.Equal(a.GetRawText(), b.GetRawText());
+        Assert.Equal(2, a.GetProperty("pharmacies").GetArrayLength());
+    }
+}
+
+public sealed class TenantIsolationTestsOnSqlite() : TenantIsolationTests(DatabaseProvider.Sqlite, null);
+
+[Collection(PostgresCollection.Name)]
+public sealed class TenantIsolationTestsOnPostgres(PostgresServer postgres) : TenantIsolationTests(DatabaseProvider.Postgres, postgres);
