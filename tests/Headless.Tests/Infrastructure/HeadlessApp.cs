@@ -55,6 +55,10 @@ public sealed class HeadlessApp : WebApplicationFactory<Program>
         return new HeadlessApp(DatabaseProvider.Sqlite, $"Data Source={file};Pooling=False", file, settings) { ConfigureServices = services };
     }
 
+    /// <summary>An app on any provider and connection string, e.g. one that cannot be reached.</summary>
+    public static HeadlessApp On(DatabaseProvider provider, string connectionString, IDictionary<string, string?>? settings = null) =>
+        new(provider, connectionString, null, settings);
+
     public static async Task<HeadlessApp> PostgresAsync(PostgresServer server, IDictionary<string, string?>? settings = null) =>
         new(DatabaseProvider.Postgres, await server.CreateDatabaseAsync(), null, settings);
 
