@@ -53,7 +53,7 @@ public static class Paging
                 {
                     if (v is int n && (n < 0 || n > MaxFirst))
                     {
-                        throw new ArgumentOutOfRangeException(nameof(v), $"first must be between 0 and {MaxFirst}.");
+                        throw new ArgumentException($"first must be between 0 and {MaxFirst}.");
                     }
                 });
             })

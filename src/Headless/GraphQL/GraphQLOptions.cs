@@ -7,9 +7,9 @@ public sealed class GraphQLOptions
 {
     public const string Section = "Headless:GraphQL";
 
-    /// <summary>Deepest field nesting allowed, counted from the root field.</summary>
+    /// <summary>Deepest field nesting allowed, counted from the root field. 15 lets the standard introspection query through.</summary>
     [Range(1, 100)]
-    public int MaxDepth { get; set; } = 12;
+    public int MaxDepth { get; set; } = 15;
 
     /// <summary>Highest complexity score allowed. Lists multiply their children by `first` (or 20 when it is absent).</summary>
     [Range(1, 1_000_000)]

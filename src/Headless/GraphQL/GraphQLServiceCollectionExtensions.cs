@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using GraphQL;
 using GraphQL.Types;
 using GraphQL.Validation;
@@ -16,7 +17,7 @@ public static class GraphQLServiceCollectionExtensions
         // hosts can change configuration up to the moment the container is built.
         services.AddGraphQL(b => b
             .AddSchema<HeadlessSchema>()
-            .AddSystemTextJson()
+            .AddSystemTextJson(o => o.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping)
             .AddGraphTypes(typeof(HeadlessSchema).Assembly)
             .AddErrorInfoProvider((o, sp) => o.ExposeExceptionDetails = Settings(sp).ExposeExceptionDetails)
             .AddComplexityAnalyzer((c, sp) =>

@@ -12,6 +12,9 @@ public sealed class HeadlessSchema : Schema
         Description = "Headless: order compounded medications for many patients at once from 503A partner pharmacies.";
         Query = query;
         Mutation = mutation;
+
+        // Introspection is gated separately (IntrospectionGate); when allowed, tools such as GraphiQL must fit the budget.
+        this.WithIntrospectionComplexityImpact(0);
     }
 }
 

@@ -1,0 +1,80 @@
+using Headless.Shared;
+
+namespace Headless.Carts;
+
+/// <summary>Cart statuses, stored as strings.</summary>
+public static class CartStatus
+{
+    public const string Open = "OPEN";
+    public const string CheckedOut = "CHECKED_OUT";
+}
+
+/// <summary>
+/// A clinic's shared cart. Exactly one is open per clinic: <see cref="OpenClinicId"/> equals the clinic's
+/// key while the cart is open and is null afterwards, and a unique index on it lets the database refuse a
+/// second open cart however many coordinators race to create one.
+/// </summary>
+public sealed class Cart : IEntity, ITenantOwned
+{
+    /// <summary>The most lines one cart may hold.</summary>
+    public const int MaxLines = 1000;
+
+    private Cart()
+    {
+    }
+
+    public Cart(long organizationId, long clinicId, DateTimeOffset now)
+    {
+        OrganizationId = organizationId;
+        ClinicId = clinicId;
+        OpenClinicId = clinicId;
+        Status = CartStatus.Open;
+        Version = 1;
+        CreatedAt = now;
+        UpdatedAt = now;
+    }
+
+    public long Id { get; private set; }
+
+    public long OrganizationId { get; private set; }
+
+    public long ClinicId { get; private set; }
+
+    public long? OpenClinicId { get; private set; }
+
+    public string Status { get; private set; } = CartStatus.Open;
+
+    /// <summary>Changes with every edit; also the optimistic concurrency token, so two edits never both win.</summary>
+    public int Version { get; private set; }
+
+    public DateTimeOffset CreatedAt { get; private set; }
+
+    public DateTimeOffset UpdatedAt { get; private set; }
+
+    public bool IsOpen => Status == CartStatus.Open;
+
+    /// <summary>Records an edit: every change to the cart or its lines goes through here.</summary>
+    public void Touch(DateTimeOffset now)
+    {
+        EnsureOpen();
+        Version++;
+        UpdatedAt = now;
+    }
+
+    public void EnsureOpen()
+    {
+        if (!IsOpen)
+        {
+            throw new InvalidOperationException("The cart is no longer open.");
+        }
+    }
+
+    public void MarkCheckedOut(DateTimeOffset now)
+    {
+        EnsureOpen();
+        Status = CartStatus.CheckedOut;
+        OpenClinicId = null;
+        Version++;
+        UpdatedAt = now;
+    }
+}

@@ -1,0 +1,124 @@
+using Headless.Catalog;
+using Headless.Patients;
+using Headless.Prescribers;
+using Headless.Shared;
+
+namespace Headless.Carts;
+
+/// <summary>
+/// One patient's medication in a cart. Quantity, SIG, days supply and prescriber may be left empty while
+/// the coordinator works: validation reports what is missing instead of the edit being refused.
+/// </summary>
+public sealed class CartLine : IEntity, ITenantOwned
+{
+    public const int MaxSigLength = 1000;
+
+    private CartLine()
+    {
+    }
+
+    public CartLine(Cart cart, Patient patient, Offering offering, string routingReason, DateTimeOffset now)
+    {
+        OrganizationId = cart.OrganizationId;
+        CartId = cart.Id;
+        Cart = cart;
+        Patient = patient;
+        PatientId = patient.Id;
+        SetOffering(offering, routingReason);
+        CreatedAt = now;
+        UpdatedAt = now;
+    }
+
+    public long Id { get; private set; }
+
+    public long OrganizationId { get; private set; }
+
+    public long CartId { get; private set; }
+
+    public Cart Cart { get; private set; } = null!;
+
+    public long PatientId { get; private set; }
+
+    public Patient Patient { get; private set; } = null!;
+
+    public long OfferingId { get; private set; }
+
+    public Offering Offering { get; private set; } = null!;
+
+    /// <summary>Copied from the offering so the database can refuse two lines for one patient, product and pharmacy.</summary>
+    public long ProductId { get; private set; }
+
+    public long PharmacyId { get; private set; }
+
+    public int? Quantity { get; private set; }
+
+    public string? Sig { get; private set; }
+
+    public int? DaysSupply { get; private set; }
+
+    public long? PrescriberId { get; private set; }
+
+    public Prescriber? Prescriber { get; private set; }
+
+    /// <summary>A ship-to other than the patient's own address; null ships to the patient's current address.</summary>
+    public Address? ShipToOverride { get; private set; }
+
+    /// <summary>Why this pharmacy: chosen by the coordinator, or by the clinic's routing preference and on what grounds.</summary>
+    public string RoutingReason { get; private set; } = "";
+
+    public DateTimeOffset CreatedAt { get; private set; }
+
+    public DateTimeOffset UpdatedAt { get; private set; }
+
+    public Address ShipTo => ShipToOverride ?? Patient.Address;
+
+    public void SetOffering(Offering offering, string routingReason)
+    {
+        Offering = offering;
+        OfferingId = offering.Id;
+        ProductId = offering.ProductId;
+        PharmacyId = offering.PharmacyId;
+        RoutingReason = routingReason;
+    }
+
+    public void SetQuantity(int? quantity) => Quantity = quantity;
+
+    public void SetSig(string? sig) => Sig = string.IsNullOrWhiteSpace(sig) ? null : sig.Trim();
+
+    public void SetDaysSupply(int? days) => DaysSupply = days;
+
+    public void SetPrescriber(Prescriber? prescriber)
+    {
+        Prescriber = prescriber;
+        PrescriberId = prescriber?.Id;
+    }
+
+    public void SetShipTo(Address? address) => ShipToOverride = address;
+
+    /// <summary>
+    /// Merges another request for the same patient, product and pharmacy into this line: quantities add up,
+    /// and values this line lacks are taken from the request. Nothing the coordinator entered is dropped.
+    /// </summary>
+    public void MergeFrom(int? quantity, string? sig, int? daysSupply, Prescriber? prescriber, Address? shipTo)
+    {
+        if (quantity is not null)
+        {
+            Quantity = (Quantity ?? 0) + quantity;
+        }
+
+        if (Sig is null)
+        {
+            SetSig(sig);
+        }
+
+        DaysSupply ??= daysSupply;
+        if (Prescriber is null && prescriber is not null)
+        {
+            SetPrescriber(prescriber);
+        }
+
+        ShipToOverride ??= shipTo;
+    }
+
+    public void Touch(DateTimeOffset now) => UpdatedAt = now;
+}
