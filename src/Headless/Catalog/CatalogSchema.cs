@@ -62,9 +62,9 @@ public static class CatalogServiceCollectionExtensions
     public static IServiceCollection AddCatalog(this IServiceCollection services)
     {
         services.AddSingleton<ISchemaContribution, CatalogSchema>();
-        services.AddSingleton(new NodeLoader("Pharmacy", async (db, id, ct) => await db.Pharmacies.FirstOrDefaultAsync(x => x.Id == id, ct)));
-        services.AddSingleton(new NodeLoader("Product", async (db, id, ct) => await db.Products.FirstOrDefaultAsync(x => x.Id == id, ct)));
-        services.AddSingleton(new NodeLoader("Offering", async (db, id, ct) =>
+        services.AddSingleton(new NodeLoader("Pharmacy", async (db, id, _, ct) => await db.Pharmacies.FirstOrDefaultAsync(x => x.Id == id, ct)));
+        services.AddSingleton(new NodeLoader("Product", async (db, id, _, ct) => await db.Products.FirstOrDefaultAsync(x => x.Id == id, ct)));
+        services.AddSingleton(new NodeLoader("Offering", async (db, id, _, ct) =>
             await db.Offerings.Include(o => o.Product).Include(o => o.Pharmacy).ThenInclude(p => p.ShipsTo).FirstOrDefaultAsync(x => x.Id == id, ct)));
         return services;
     }

@@ -43,7 +43,7 @@ public static class ClinicsServiceCollectionExtensions
     public static IServiceCollection AddClinics(this IServiceCollection services)
     {
         services.AddSingleton<ISchemaContribution, ClinicsSchema>();
-        services.AddSingleton(new NodeLoader("Clinic", async (db, id, ct) => await db.Clinics.FirstOrDefaultAsync(x => x.Id == id, ct)));
+        services.AddSingleton(new NodeLoader("Clinic", async (db, id, _, ct) => await db.Clinics.FirstOrDefaultAsync(x => x.Id == id, ct)));
         return services;
     }
 }

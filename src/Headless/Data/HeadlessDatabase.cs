@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Update;
 using Microsoft.Extensions.Options;
 
 namespace Headless.Data;
@@ -22,7 +23,8 @@ public sealed class HeadlessDatabase
         _create = o.Provider switch
         {
             DatabaseProvider.Sqlite => Build<SqliteHeadlessDbContext>(
-                b => b.UseSqlite(connectionString, s => s.CommandTimeout(o.CommandTimeoutSeconds)),
+                b => b.UseSqlite(connectionString, s => s.CommandTimeout(o.CommandTimeoutSeconds))
+                    .ReplaceService<IModificationCommandBatchFactory, SqliteBatchingModificationCommandBatchFactory>(),
                 (opts, t) => new SqliteHeadlessDbContext(opts, t)),
             DatabaseProvider.Postgres => Build<PostgresHeadlessDbContext>(
                 b => b.UseNpgsql(connectionString, s => s.CommandTimeout(o.CommandTimeoutSeconds)),

@@ -1,11 +1,13 @@
 using System.Linq.Expressions;
 using Headless.Auth;
+using Headless.Carts;
 using Headless.Catalog;
 using Headless.Clinics;
 using Headless.Organizations;
 using Headless.Patients;
 using Headless.Prescribers;
 using Headless.Shared;
+using Headless.Validation;
 using Microsoft.EntityFrameworkCore;
 
 namespace Headless.Data;
@@ -38,6 +40,12 @@ public abstract class HeadlessDbContext(DbContextOptions options, TenantContext 
     public DbSet<Product> Products => Set<Product>();
 
     public DbSet<Offering> Offerings => Set<Offering>();
+
+    public DbSet<Cart> Carts => Set<Cart>();
+
+    public DbSet<CartLine> CartLines => Set<CartLine>();
+
+    public DbSet<CartValidation> CartValidations => Set<CartValidation>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -76,6 +76,18 @@ public static class Paging
         return (first, afterId);
     }
 
+    /// <summary>Pages a list already in memory, ordered by key, with the same cursors as database pages.</summary>
+    public static Connection<T> ToConnection<T>(IReadOnlyList<T> items, int first, long? after)
+        where T : IEntity
+    {
+        var rest = items.Where(i => after is null || i.Id > after).OrderBy(i => i.Id).ToList();
+        var edges = rest.Take(first).Select(i => new Edge<T>(EncodeCursor(i.Id), i)).ToList();
+        return new Connection<T>(
+            edges,
+            new PageInfo(rest.Count > first, after is not null, edges.FirstOrDefault()?.Cursor, edges.LastOrDefault()?.Cursor),
+            items.Count);
+    }
+
     /// <summary>Pages a query ordered by key. <paramref name="query"/> must already carry filters and includes.</summary>
     public static async Task<Connection<T>> ToConnectionAsync<T>(this IQueryable<T> query, int first, long? after, CancellationToken cancellationToken)
         where T : class, IEntity

@@ -37,7 +37,7 @@ public sealed class QueryType : ObjectGraphType
                     return null;
                 }
 
-                return await ctx.WithDbAsync((db, ct) => loader.Load(db, id, ct));
+                return await ctx.WithDbAsync((db, ct) => loader.Load(db, id, ctx, ct));
             });
 
         foreach (var c in contributions)

@@ -18,5 +18,8 @@ public interface ISchemaContribution
     }
 }
 
-/// <summary>How node(id) loads one object type by its numeric key within the caller's tenant.</summary>
-public sealed record NodeLoader(string TypeName, Func<HeadlessDbContext, long, CancellationToken, Task<object?>> Load);
+/// <summary>
+/// How node(id) loads one object type by its numeric key within the caller's tenant. The resolve context is
+/// passed for types whose GraphQL source needs request services (a cart's lazily loaded snapshot).
+/// </summary>
+public sealed record NodeLoader(string TypeName, Func<HeadlessDbContext, long, global::GraphQL.IResolveFieldContext, CancellationToken, Task<object?>> Load);

@@ -39,8 +39,14 @@ public enum UserErrorCode
     [Description("No object with this ID exists for your organization.")]
     NotFound,
 
-    [Description("The value is not one of the accepted options.")]
+    [Description("The value is not one of the accepted options, or is out of range.")]
     InvalidValue,
+
+    [Description("The cart changed since the version the client sent; reload it and apply the change again.")]
+    CartVersionMismatch,
+
+    [Description("The cart was checked out and can no longer change.")]
+    CartNotOpen,
 }
 
 /// <summary>A problem with a mutation's input, pointing at the input field that caused it.</summary>

@@ -1,4 +1,5 @@
 using Headless.Auth;
+using Headless.Carts;
 using Headless.Catalog;
 using Headless.Clinics;
 using Headless.Data;
@@ -26,6 +27,8 @@ public static class HeadlessServiceCollectionExtensions
         services.AddPrescribers();
         services.AddPatients();
         services.AddCatalog();
+        services.AddCarts();
+        services.AddValidation();
         services.AddDemo();
         services.AddHostedService<DatabaseStartup>();
         return services;

@@ -62,7 +62,7 @@ public static class OrganizationsServiceCollectionExtensions
         services.AddSingleton<ISchemaContribution, OrganizationsSchema>();
 
         // Organizations are not filtered by the tenant filter (they are the tenant), so restrict node(id) here.
-        services.AddSingleton(new NodeLoader("Organization", async (db, id, ct) =>
+        services.AddSingleton(new NodeLoader("Organization", async (db, id, _, ct) =>
             id == db.CurrentOrganizationId ? await db.Organizations.FirstOrDefaultAsync(x => x.Id == id, ct) : null));
         return services;
     }

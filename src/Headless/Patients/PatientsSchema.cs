@@ -155,7 +155,7 @@ public static class PatientsServiceCollectionExtensions
     public static IServiceCollection AddPatients(this IServiceCollection services)
     {
         services.AddSingleton<ISchemaContribution, PatientsSchema>();
-        services.AddSingleton(new NodeLoader("Patient", async (db, id, ct) => await db.Patients.FirstOrDefaultAsync(x => x.Id == id, ct)));
+        services.AddSingleton(new NodeLoader("Patient", async (db, id, _, ct) => await db.Patients.FirstOrDefaultAsync(x => x.Id == id, ct)));
         return services;
     }
 }

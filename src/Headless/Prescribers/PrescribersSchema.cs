@@ -122,7 +122,7 @@ public static class PrescribersServiceCollectionExtensions
     public static IServiceCollection AddPrescribers(this IServiceCollection services)
     {
         services.AddSingleton<ISchemaContribution, PrescribersSchema>();
-        services.AddSingleton(new NodeLoader("Prescriber", async (db, id, ct) => await db.Prescribers.FirstOrDefaultAsync(x => x.Id == id, ct)));
+        services.AddSingleton(new NodeLoader("Prescriber", async (db, id, _, ct) => await db.Prescribers.FirstOrDefaultAsync(x => x.Id == id, ct)));
         return services;
     }
 }

@@ -222,6 +222,37 @@ namespace Headless.Data.Migrations.SqlServer
                 });
 
             migrationBuilder.CreateTable(
+                name: "Carts",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    OrganizationId = table.Column<long>(type: "bigint", nullable: false),
+                    ClinicId = table.Column<long>(type: "bigint", nullable: false),
+                    OpenClinicId = table.Column<long>(type: "bigint", nullable: true),
+                    Status = table.Column<string>(type: "nvarchar(20)", maxLength: 20, nullable: false),
+                    Version = table.Column<int>(type: "int", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Carts", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Carts_Clinics_ClinicId",
+                        column: x => x.ClinicId,
+                        principalTable: "Clinics",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                    table.ForeignKey(
+                        name: "FK_Carts_Organizations_OrganizationId",
+                        column: x => x.OrganizationId,
+                        principalTable: "Organizations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "PrescriberLicenses",
                 columns: table => new
                 {
@@ -243,6 +274,108 @@ namespace Headless.Data.Migrations.SqlServer
                         onDelete: ReferentialAction.Cascade);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "CartLines",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    OrganizationId = table.Column<long>(type: "bigint", nullable: false),
+                    CartId = table.Column<long>(type: "bigint", nullable: false),
+                    PatientId = table.Column<long>(type: "bigint", nullable: false),
+                    OfferingId = table.Column<long>(type: "bigint", nullable: false),
+                    ProductId = table.Column<long>(type: "bigint", nullable: false),
+                    PharmacyId = table.Column<long>(type: "bigint", nullable: false),
+                    Quantity = table.Column<int>(type: "int", nullable: true),
+                    Sig = table.Column<string>(type: "nvarchar(1000)", maxLength: 1000, nullable: true),
+                    DaysSupply = table.Column<int>(type: "int", nullable: true),
+                    PrescriberId = table.Column<long>(type: "bigint", nullable: true),
+                    ShipToLine1 = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    ShipToLine2 = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    ShipToCity = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: true),
+                    ShipToState = table.Column<string>(type: "nvarchar(2)", maxLength: 2, nullable: true),
+                    ShipToZip = table.Column<string>(type: "nvarchar(10)", maxLength: 10, nullable: true),
+                    RoutingReason = table.Column<string>(type: "nvarchar(300)", maxLength: 300, nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_CartLines", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_CartLines_Carts_CartId",
+                        column: x => x.CartId,
+                        principalTable: "Carts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_CartLines_Offerings_OfferingId",
+                        column: x => x.OfferingId,
+                        principalTable: "Offerings",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                    table.ForeignKey(
+                        name: "FK_CartLines_Patients_PatientId",
+                        column: x => x.PatientId,
+                        principalTable: "Patients",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                    table.ForeignKey(
+                        name: "FK_CartLines_Prescribers_PrescriberId",
+                        column: x => x.PrescriberId,
+                        principalTable: "Prescribers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "CartValidations",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    OrganizationId = table.Column<long>(type: "bigint", nullable: false),
+                    CartId = table.Column<long>(type: "bigint", nullable: false),
+                    CartVersion = table.Column<int>(type: "int", nullable: false),
+                    ErrorCount = table.Column<int>(type: "int", nullable: false),
+                    WarningCount = table.Column<int>(type: "int", nullable: false),
+                    ValidatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_CartValidations", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_CartValidations_Carts_CartId",
+                        column: x => x.CartId,
+                        principalTable: "Carts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "CartIssues",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    LineId = table.Column<long>(type: "bigint", nullable: true),
+                    Code = table.Column<string>(type: "nvarchar(40)", maxLength: 40, nullable: false),
+                    Severity = table.Column<string>(type: "nvarchar(10)", maxLength: 10, nullable: false),
+                    Field = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: false),
+                    Message = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: false),
+                    CartValidationId = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_CartIssues", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_CartIssues_CartValidations_CartValidationId",
+                        column: x => x.CartValidationId,
+                        principalTable: "CartValidations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "IX_ApiKeys_OrganizationId",
                 table: "ApiKeys",
@@ -253,6 +386,54 @@ namespace Headless.Data.Migrations.SqlServer
                 table: "ApiKeys",
                 column: "Prefix",
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_CartIssues_CartValidationId",
+                table: "CartIssues",
+                column: "CartValidationId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_CartLines_CartId_PatientId_ProductId_PharmacyId",
+                table: "CartLines",
+                columns: new[] { "CartId", "PatientId", "ProductId", "PharmacyId" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_CartLines_OfferingId",
+                table: "CartLines",
+                column: "OfferingId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_CartLines_PatientId",
+                table: "CartLines",
+                column: "PatientId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_CartLines_PrescriberId",
+                table: "CartLines",
+                column: "PrescriberId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_CartValidations_CartId_Id",
+                table: "CartValidations",
+                columns: new[] { "CartId", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Carts_ClinicId",
+                table: "Carts",
+                column: "ClinicId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Carts_OpenClinicId",
+                table: "Carts",
+                column: "OpenClinicId",
+                unique: true,
+                filter: "[OpenClinicId] IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Carts_OrganizationId",
+                table: "Carts",
+                column: "OrganizationId");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Clinics_OrganizationId",
@@ -307,13 +488,10 @@ namespace Headless.Data.Migrations.SqlServer
                 name: "ApiKeys");
 
             migrationBuilder.DropTable(
-                name: "Clinics");
+                name: "CartIssues");
 
             migrationBuilder.DropTable(
-                name: "Offerings");
-
-            migrationBuilder.DropTable(
-                name: "Patients");
+                name: "CartLines");
 
             migrationBuilder.DropTable(
                 name: "PharmacyShippingStates");
@@ -322,13 +500,28 @@ namespace Headless.Data.Migrations.SqlServer
                 name: "PrescriberLicenses");
 
             migrationBuilder.DropTable(
-                name: "Products");
+                name: "CartValidations");
+
+            migrationBuilder.DropTable(
+                name: "Offerings");
+
+            migrationBuilder.DropTable(
+                name: "Patients");
+
+            migrationBuilder.DropTable(
+                name: "Prescribers");
+
+            migrationBuilder.DropTable(
+                name: "Carts");
 
             migrationBuilder.DropTable(
                 name: "Pharmacies");
 
             migrationBuilder.DropTable(
-                name: "Prescribers");
+                name: "Products");
+
+            migrationBuilder.DropTable(
+                name: "Clinics");
 
             migrationBuilder.DropTable(
                 name: "Organizations");

@@ -1,0 +1,158 @@
+using GraphQL;
+using GraphQL.Types;
+using Headless.Catalog;
+using Headless.Clinics;
+using Headless.Data;
+using Headless.GraphQL;
+using Headless.Patients;
+using Headless.Prescribers;
+using Headless.Shared;
+using Headless.Validation;
+using Microsoft.EntityFrameworkCore;
+
+namespace Headless.Carts;
+
+/// <summary>
+/// A cart as GraphQL sees it. Fields that need lines, prices or validation share one snapshot, loaded at
+/// most once per cart object however many of those fields (resolved in parallel) the query asks for.
+/// </summary>
+public sealed class CartView
+{
+    private readonly Lazy<Task<CartSnapshot>> _snapshot;
+
+    public CartView(Cart cart, IServiceProvider requestServices, CancellationToken ct)
+    {
+        Cart = cart;
+        _snapshot = new Lazy<Task<CartSnapshot>>(async () =>
+        {
+            await using var db = await requestServices.GetRequiredService<IDbContextFactory<HeadlessDbContext>>().CreateDbContextAsync(ct);
+            return await CartSnapshot.LoadAsync(db, cart, ct);
+        });
+    }
+
+    public Cart Cart { get; }
+
+    public Task<CartSnapshot> SnapshotAsync() => _snapshot.Value;
+
+    public static CartView For(IResolveFieldContext context, Cart cart) => new(cart, context.RequestServices!, context.CancellationToken);
+}
+
+/// <summary>A line with the snapshot it was read in, so its prices and issues need no further queries.</summary>
+public sealed record CartLineView(PricedLine Priced, CartSnapshot Snapshot) : IEntity
+{
+    public long Id => Priced.Line.Id;
+
+    public CartLine Line => Priced.Line;
+}
+
+public sealed class CartType : ObjectGraphType<CartView>
+{
+    public CartType()
+    {
+        Name = "Cart";
+        Description = "A clinic's one open cart, shared by all its coordinators: one line per patient and medication, priced from the catalog and validated as a whole before checkout.";
+        Interface<NodeInterface>();
+        IsTypeOf = o => o is CartView;
+        Field<NonNullGraphType<IdGraphType>>("id").Description("The cart's opaque global ID.").Resolve(c => GlobalId.Encode("Cart", c.Source.Cart.Id));
+        Field<NonNullGraphType<IntGraphType>>("version")
+            .Description("Changes with every edit. Send it as expectedVersion on edits to detect concurrent changes, and to checkout.")
+            .Resolve(c => c.Source.Cart.Version);
+        Field<NonNullGraphType<CartStatusType>>("status").Description("OPEN while the cart can change.").Resolve(c => c.Source.Cart.Status);
+        Field<NonNullGraphType<ClinicType>>("clinic").Description("The clinic the cart belongs to.")
+            .ResolveAsync(async c => await c.WithDbAsync(async (db, ct) => (object?)await db.Clinics.AsNoTracking().FirstAsync(x => x.Id == c.Source.Cart.ClinicId, ct)));
+        Field<NonNullGraphType<ConnectionType<CartLineType, CartLineView>>>("lines")
+            .Description("The cart's lines, oldest first. At most 100 per page.")
+            .PagingArguments()
+            .ResolveAsync(async c =>
+            {
+                var (first, after) = c.ReadPaging();
+                var snapshot = await c.Source.SnapshotAsync();
+                var all = snapshot.Lines.Select(l => new CartLineView(l, snapshot)).ToList();
+                return Paging.ToConnection(all, first, after);
+            });
+        Field<NonNullGraphType<IntGraphType>>("lineCount").Description("How many lines the cart holds.").ResolveAsync(async c => (await c.Source.SnapshotAsync()).Lines.Count);
+        Field<NonNullGraphType<IntGraphType>>("patientCount").Description("How many different patients the lines are for.").ResolveAsync(async c => (await c.Source.SnapshotAsync()).PatientCount);
+        Field<NonNullGraphType<CartTotalsType>>("totals").Description("What the whole cart costs: lines plus shipping.").ResolveAsync(async c => await c.Source.SnapshotAsync());
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<PharmacyTotalType>>>>("pharmacyTotals")
+            .Description("Totals grouped by pharmacy, by pharmacy name. One entry per partner pharmacy the cart uses.")
+            .ResolveAsync(async c => (await c.Source.SnapshotAsync()).PharmacyTotals);
+        Field<CartValidationType>("latestValidation")
+            .Description("The most recent cartValidate run, or null before the first. Compare its cartVersion with version to know whether it is current.")
+            .ResolveAsync(async c => (await c.Source.SnapshotAsync()) is { LatestValidation: { } v } s ? new CartValidationView(v, s.Cart.Version) : null);
+        Field<NonNullGraphType<BooleanGraphType>>("checkoutReady")
+            .Description("True when the cart has lines and the latest validation saw this exact version and found no errors.")
+            .ResolveAsync(async c => (await c.Source.SnapshotAsync()).CheckoutReady);
+        Field<NonNullGraphType<DateTimeScalar>>("createdAt").Description("When the cart was opened.").Resolve(c => c.Source.Cart.CreatedAt);
+        Field<NonNullGraphType<DateTimeScalar>>("updatedAt").Description("When the cart last changed.").Resolve(c => c.Source.Cart.UpdatedAt);
+    }
+}
+
+public sealed class CartStatusType : EnumerationGraphType
+{
+    public CartStatusType()
+    {
+        Name = "CartStatus";
+        Description = "Where a cart is in its life.";
+        Add(CartStatus.Open, CartStatus.Open, "The clinic's current cart: it can be edited, validated and checked out.");
+        Add(CartStatus.CheckedOut, CartStatus.CheckedOut, "Checked out into an order; it no longer changes.");
+    }
+}
+
+public sealed class CartTotalsType : ObjectGraphType<CartSnapshot>
+{
+    public CartTotalsType()
+    {
+        Name = "CartTotals";
+        Description = "Cart totals, computed by the server from catalog prices.";
+        Field<NonNullGraphType<MoneyType>>("subtotal").Description("Sum of line totals (unit price times quantity).").Resolve(c => new Money(c.Source.Subtotal, c.Source.Currency));
+        Field<NonNullGraphType<MoneyType>>("shipping").Description("Sum of shipping fees: each pharmacy charges once per shipment (one ship-to address).").Resolve(c => new Money(c.Source.Shipping, c.Source.Currency));
+        Field<NonNullGraphType<MoneyType>>("total").Description("Subtotal plus shipping: what checkout will authorize.").Resolve(c => new Money(c.Source.Subtotal + c.Source.Shipping, c.Source.Currency));
+    }
+}
+
+public sealed class PharmacyTotalType : ObjectGraphType<PharmacyTotal>
+{
+    public PharmacyTotalType()
+    {
+        Name = "CartPharmacyTotal";
+        Description = "One pharmacy's part of a cart.";
+        Field<NonNullGraphType<PharmacyType>>("pharmacy").Description("The pharmacy.").Resolve(c => c.Source.Pharmacy);
+        Field(x => x.LineCount).Description("Lines routed to this pharmacy.");
+        Field(x => x.ShipmentCount).Description("Shipments (distinct ship-to addresses) this pharmacy will send.");
+        Field<NonNullGraphType<MoneyType>>("subtotal").Description("Sum of this pharmacy's line totals.").Resolve(c => new Money(c.Source.Subtotal, c.Source.Pharmacy.Currency));
+        Field<NonNullGraphType<MoneyType>>("shipping").Description("This pharmacy's shipping fee times its shipments.").Resolve(c => new Money(c.Source.Shipping, c.Source.Pharmacy.Currency));
+        Field<NonNullGraphType<MoneyType>>("total").Description("Subtotal plus shipping.").Resolve(c => new Money(c.Source.Total, c.Source.Pharmacy.Currency));
+    }
+}
+
+public sealed class CartLineType : ObjectGraphType<CartLineView>
+{
+    public CartLineType()
+    {
+        Name = "CartLine";
+        Description = "One patient's medication in a cart. Quantity, SIG, days supply and prescriber may be empty while the cart is being built; validation reports what is missing.";
+        Interface<NodeInterface>();
+        IsTypeOf = o => o is CartLineView;
+        Field<NonNullGraphType<IdGraphType>>("id").Description("The line's opaque global ID.").Resolve(c => GlobalId.Encode("CartLine", c.Source.Id));
+        Field<NonNullGraphType<PatientType>>("patient").Description("Who the medication is for.").Resolve(c => c.Source.Line.Patient);
+        Field<NonNullGraphType<ProductType>>("product").Description("The medication.").Resolve(c => c.Source.Line.Offering.Product);
+        Field<NonNullGraphType<PharmacyType>>("pharmacy").Description("The pharmacy the line is routed to.").Resolve(c => c.Source.Line.Offering.Pharmacy);
+        Field<NonNullGraphType<OfferingType>>("offering").Description("The product at that pharmacy, with its current price and stock.").Resolve(c => c.Source.Line.Offering);
+        Field<NonNullGraphType<StringGraphType>>("routingReason").Description("Why this pharmacy: chosen by the coordinator, or by the clinic's routing preference and on what grounds.").Resolve(c => c.Source.Line.RoutingReason);
+        Field<IntGraphType>("quantity").Description("Units (vials, packs) to dispense.").Resolve(c => c.Source.Line.Quantity);
+        Field<StringGraphType>("sig").Description("Directions for use, e.g. \"Inject 0.25 mg subcutaneously once weekly\".").Resolve(c => c.Source.Line.Sig);
+        Field<IntGraphType>("daysSupply").Description("Days the dispensed quantity lasts.").Resolve(c => c.Source.Line.DaysSupply);
+        Field<PrescriberType>("prescriber").Description("The prescribing clinician.").Resolve(c => c.Source.Line.Prescriber);
+        Field<NonNullGraphType<AddressType>>("shipTo").Description("Where the line ships: the patient's address unless overridden.").Resolve(c => c.Source.Line.ShipTo);
+        Field<NonNullGraphType<BooleanGraphType>>("shipToOverridden").Description("True when shipTo is not the patient's own address.").Resolve(c => c.Source.Line.ShipToOverride is not null);
+        Field<NonNullGraphType<MoneyType>>("unitPrice").Description("Catalog price per unit at the line's pharmacy.").Resolve(c => new Money(c.Source.Line.Offering.UnitPrice, c.Source.Line.Offering.Currency));
+        Field<NonNullGraphType<MoneyType>>("lineTotal").Description("Unit price times quantity (zero while quantity is empty).").Resolve(c => new Money(c.Source.Priced.LineTotal, c.Source.Line.Offering.Currency));
+        Field<NonNullGraphType<MoneyType>>("shippingShare").Description("This line's share of its shipment's fee: the pharmacy's fee split evenly over the lines going to the same address.").Resolve(c => new Money(c.Source.Priced.ShippingShare, c.Source.Line.Offering.Currency));
+        Field<NonNullGraphType<MoneyType>>("landedCost").Description("Line total plus shipping share.").Resolve(c => new Money(c.Source.Priced.LandedCost, c.Source.Line.Offering.Currency));
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<CartIssueType>>>>("issues")
+            .Description("What the cart's latest validation found on this line (empty before the first validation). Check the cart's latestValidation.current.")
+            .Resolve(c => c.Source.Snapshot.IssuesFor(c.Source.Id));
+        Field<NonNullGraphType<DateTimeScalar>>("createdAt").Description("When the line was added.").Resolve(c => c.Source.Line.CreatedAt);
+        Field<NonNullGraphType<DateTimeScalar>>("updatedAt").Description("When the line last changed.").Resolve(c => c.Source.Line.UpdatedAt);
+    }
+}

@@ -1,0 +1,103 @@
+using GraphQL;
+using GraphQL.Types;
+using Headless.Data;
+using Headless.GraphQL;
+using Headless.Validation;
+using Microsoft.EntityFrameworkCore;
+
+namespace Headless.Carts;
+
+internal sealed class CartsSchema : ISchemaContribution
+{
+    private const string ExpectedVersionDescription = "The cart version the client last saw. When the cart has changed since, nothing is applied and a CART_VERSION_MISMATCH userError is returned. Leave it out to apply the edit to whatever the cart holds now (concurrent edits still never lose a line).";
+
+    public void AddQueryFields(ObjectGraphType query) =>
+        query.Field<NonNullGraphType<CartType>>("cart")
+            .Description("The clinic's one open cart, created on first use.")
+            .Argument<NonNullGraphType<IdGraphType>>("clinicId", "The clinic's global ID.")
+            .ResolveAsync(async ctx =>
+            {
+                var cart = await ctx.Service<CartService>().GetOpenCartAsync(ctx.GetArgument<string>("clinicId"), ctx.CancellationToken)
+                    ?? throw new ExecutionError("No clinic with this ID exists in your organization.") { Code = "NOT_FOUND" };
+                return CartView.For(ctx, cart);
+            });
+
+    public void AddMutationFields(ObjectGraphType mutation)
+    {
+        mutation.Field<NonNullGraphType<CartPayloadType>>("cartLinesAdd")
+            .Description($"Adds up to {CartService.MaxLinesPerCall} lines to the clinic's open cart in one step: all of them or, when any line is invalid, none.")
+            .Argument<NonNullGraphType<IdGraphType>>("clinicId", "The clinic whose open cart receives the lines.")
+            .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<CartLineInputType>>>>("lines", $"The lines to add, 1 to {CartService.MaxLinesPerCall}.")
+            .Argument<IntGraphType>("expectedVersion", ExpectedVersionDescription)
+            .ResolveAsync(async ctx => Payload(ctx, await ctx.Service<CartService>().AddLinesAsync(
+                ctx.GetArgument<string>("clinicId"), ctx.GetArgument<List<CartLineInput>>("lines"), ctx.GetArgument<int?>("expectedVersion"), ctx.CancellationToken)));
+
+        mutation.Field<NonNullGraphType<CartPayloadType>>("cartLinesUpdate")
+            .Description($"Changes up to {CartService.MaxLinesPerCall} lines of an open cart: all of them or, when any change is invalid, none.")
+            .Argument<NonNullGraphType<IdGraphType>>("cartId", "The cart.")
+            .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<CartLineUpdateInputType>>>>("lines", "The changes, one per line.")
+            .Argument<IntGraphType>("expectedVersion", ExpectedVersionDescription)
+            .ResolveAsync(async ctx => Payload(ctx, await ctx.Service<CartService>().UpdateLinesAsync(
+                ctx.GetArgument<string>("cartId"), ctx.GetArgument<List<CartLineUpdateInput>>("lines"), ctx.GetArgument<int?>("expectedVersion"), ctx.CancellationToken)));
+
+        mutation.Field<NonNullGraphType<CartPayloadType>>("cartLinesRemove")
+            .Description("Removes lines from an open cart: all of them or, when any ID is unknown, none.")
+            .Argument<NonNullGraphType<IdGraphType>>("cartId", "The cart.")
+            .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("lineIds", $"The lines to remove, 1 to {CartService.MaxLinesPerCall}.")
+            .Argument<IntGraphType>("expectedVersion", ExpectedVersionDescription)
+            .ResolveAsync(async ctx => Payload(ctx, await ctx.Service<CartService>().RemoveLinesAsync(
+                ctx.GetArgument<string>("cartId"), ctx.GetArgument<List<string>>("lineIds"), ctx.GetArgument<int?>("expectedVersion"), ctx.CancellationToken)));
+
+        mutation.Field<NonNullGraphType<CartValidatePayloadType>>("cartValidate")
+            .Description("Runs every preflight rule over the whole cart and stores the result with the cart version it saw. Findings are issues on the lines; a cart is ready for checkout when the latest validation is current and has no errors.")
+            .Argument<NonNullGraphType<IdGraphType>>("cartId", "The cart to validate.")
+            .ResolveAsync(async ctx =>
+            {
+                var db = ctx.Service<HeadlessDbContext>();
+                Cart? cart = null;
+                if (GlobalId.TryDecode(ctx.GetArgument<string>("cartId"), "Cart", out var cartId))
+                {
+                    cart = await db.Carts.AsNoTracking().FirstOrDefaultAsync(c => c.Id == cartId, ctx.CancellationToken);
+                }
+
+                if (cart is null)
+                {
+                    return new CartValidatePayload(null, null, [new UserError(UserErrorCode.NotFound, ["cartId"], "No cart with this ID exists in your organization.")]);
+                }
+
+                if (!cart.IsOpen)
+                {
+                    return new CartValidatePayload(null, null, [new UserError(UserErrorCode.CartNotOpen, ["cartId"], "This cart was checked out; validate the clinic's open cart.")]);
+                }
+
+                var validation = await ctx.Service<CartValidator>().ValidateAndSaveAsync(db, cart, ctx.CancellationToken);
+                return new CartValidatePayload(CartView.For(ctx, cart), new CartValidationView(validation, cart.Version), []);
+            });
+    }
+
+    private static CartPayload Payload(IResolveFieldContext ctx, CartEditResult result) =>
+        new(result.Cart is null ? null : CartView.For(ctx, result.Cart), result.UserErrors);
+}
+
+public static class CartsServiceCollectionExtensions
+{
+    public static IServiceCollection AddCarts(this IServiceCollection services)
+    {
+        services.AddScoped<CartService>();
+        services.AddSingleton<ISchemaContribution, CartsSchema>();
+        services.AddSingleton(new NodeLoader("Cart", async (db, id, ctx, ct) =>
+            await db.Carts.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct) is { } cart ? CartView.For(ctx, cart) : null));
+        services.AddSingleton(new NodeLoader("CartLine", async (db, id, ctx, ct) =>
+        {
+            var line = await db.CartLines.AsNoTracking().Include(l => l.Cart).FirstOrDefaultAsync(l => l.Id == id, ct);
+            if (line is null)
+            {
+                return null;
+            }
+
+            var snapshot = await CartView.For(ctx, line.Cart).SnapshotAsync();
+            return snapshot.Lines.FirstOrDefault(l => l.Line.Id == id) is { } priced ? new CartLineView(priced, snapshot) : null;
+        }));
+        return services;
+    }
+}

@@ -1,0 +1,95 @@
+using GraphQL;
+using GraphQL.Types;
+using Headless.GraphQL;
+using Headless.Shared;
+
+namespace Headless.Validation;
+
+/// <summary>A stored validation with the cart version current when it is read.</summary>
+public sealed record CartValidationView(CartValidation Validation, int CurrentCartVersion)
+{
+    public bool Current => Validation.CartVersion == CurrentCartVersion;
+}
+
+/// <summary>An issue with its position in its validation, which serves as its cursor key.</summary>
+public sealed record NumberedIssue(long Id, CartIssue Issue) : IEntity;
+
+public sealed class CartValidationType : ObjectGraphType<CartValidationView>
+{
+    public CartValidationType()
+    {
+        Name = "CartValidation";
+        Description = "One run of every preflight rule over a whole cart at one version. ERROR issues block checkout; WARNING issues do not.";
+        Field<NonNullGraphType<IdGraphType>>("id").Description("The validation's opaque global ID.").Resolve(c => GlobalId.Encode("CartValidation", c.Source.Validation.Id));
+        Field<NonNullGraphType<IntGraphType>>("cartVersion").Description("The cart version the rules saw.").Resolve(c => c.Source.Validation.CartVersion);
+        Field<NonNullGraphType<BooleanGraphType>>("current").Description("True when the cart has not changed since this validation ran.").Resolve(c => c.Source.Current);
+        Field<NonNullGraphType<DateTimeScalar>>("validatedAt").Description("When the rules ran.").Resolve(c => c.Source.Validation.ValidatedAt);
+        Field<NonNullGraphType<IntGraphType>>("errorCount").Description("Issues that block checkout.").Resolve(c => c.Source.Validation.ErrorCount);
+        Field<NonNullGraphType<IntGraphType>>("warningCount").Description("Issues that do not block checkout.").Resolve(c => c.Source.Validation.WarningCount);
+        Field<NonNullGraphType<BooleanGraphType>>("passed").Description("True when no ERROR issue was found.").Resolve(c => c.Source.Validation.ErrorCount == 0);
+        Field<NonNullGraphType<ConnectionType<CartIssueType, NumberedIssue>>>("issues")
+            .Description("Every issue found, line by line in line order. At most 100 per page.")
+            .PagingArguments()
+            .Resolve(c =>
+            {
+                var (first, after) = c.ReadPaging();
+                var numbered = c.Source.Validation.Issues.Select((issue, i) => new NumberedIssue(i + 1, issue)).ToList();
+                return Paging.ToConnection(numbered, first, after);
+            });
+    }
+}
+
+public sealed class CartIssueType : ObjectGraphType<object>
+{
+    public CartIssueType()
+    {
+        Name = "CartIssue";
+        Description = "A problem preflight validation found on a cart line. Messages never contain patient data.";
+        Field<IdGraphType>("lineId").Description("The line the issue is on.").Resolve(c => Issue(c).LineId is { } id ? GlobalId.Encode("CartLine", id) : null);
+        Field<NonNullGraphType<CartIssueCodeType>>("code").Description("Which rule found it.").Resolve(c => Issue(c).Code);
+        Field<NonNullGraphType<IssueSeverityType>>("severity").Description("ERROR blocks checkout; WARNING does not.").Resolve(c => Issue(c).Severity);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("field")
+            .Description("Path of the line field at fault, e.g. [\"shipTo\", \"zip\"] or [\"sig\"].")
+            .Resolve(c => Issue(c).Field.Split('.'));
+        Field<NonNullGraphType<StringGraphType>>("message").Description("What is wrong and how to fix it.").Resolve(c => Issue(c).Message);
+    }
+
+    private static CartIssue Issue(IResolveFieldContext<object> c) => c.Source switch
+    {
+        NumberedIssue n => n.Issue,
+        CartIssue i => i,
+        _ => throw new InvalidOperationException("Unexpected issue source."),
+    };
+}
+
+public sealed class IssueSeverityType : EnumerationGraphType
+{
+    public IssueSeverityType()
+    {
+        Name = "IssueSeverity";
+        Description = "How much an issue matters.";
+        Add(IssueSeverity.Error, IssueSeverity.Error, "Blocks checkout until fixed.");
+        Add(IssueSeverity.Warning, IssueSeverity.Warning, "Worth a look; does not block checkout.");
+    }
+}
+
+public sealed class CartIssueCodeType : EnumerationGraphType
+{
+    public CartIssueCodeType()
+    {
+        Name = "CartIssueCode";
+        Description = "The preflight rules. The set is closed: new codes are announced as schema changes.";
+        Add(CartIssueCode.RequiredFieldMissing, CartIssueCode.RequiredFieldMissing, "Quantity, SIG, days supply, prescriber or the patient's date of birth is missing.");
+        Add(CartIssueCode.SigIncomplete, CartIssueCode.SigIncomplete, "The directions do not state an action, a dose with unit, a route and a frequency.");
+        Add(CartIssueCode.PrescriberNotLicensed, CartIssueCode.PrescriberNotLicensed, "The prescriber has no unexpired license in the ship-to state.");
+        Add(CartIssueCode.DeaRequired, CartIssueCode.DeaRequired, "A controlled product needs a prescriber with a DEA registration.");
+        Add(CartIssueCode.PharmacyNotLicensed, CartIssueCode.PharmacyNotLicensed, "The pharmacy may not ship to the ship-to state.");
+        Add(CartIssueCode.OutOfStock, CartIssueCode.OutOfStock, "The offering's stock cannot cover the summed quantity of every line using it.");
+        Add(CartIssueCode.QuantityLimit, CartIssueCode.QuantityLimit, "Quantity above the offering's maximum, or days supply out of range.");
+        Add(CartIssueCode.ProductUnavailable, CartIssueCode.ProductUnavailable, "The offering is inactive or the product discontinued.");
+        Add(CartIssueCode.AddressInvalid, CartIssueCode.AddressInvalid, "The ship-to address lacks a street or city, or has an unknown state or malformed ZIP.");
+        Add(CartIssueCode.DuplicateFill, CartIssueCode.DuplicateFill, "The same patient and product appear twice in the cart, or an earlier fill has days supply left.");
+        Add(CartIssueCode.CheaperPharmacyAvailable, CartIssueCode.CheaperPharmacyAvailable, "Warning: another licensed pharmacy with stock offers the product for less.");
+        Add(CartIssueCode.LongTurnaround, CartIssueCode.LongTurnaround, "Warning: the pharmacy's turnaround is long.");
+    }
+}

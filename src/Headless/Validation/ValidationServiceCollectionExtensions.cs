@@ -1,0 +1,11 @@
+namespace Headless.Validation;
+
+public static class ValidationServiceCollectionExtensions
+{
+    public static IServiceCollection AddValidation(this IServiceCollection services)
+    {
+        services.AddOptions<ValidationOptions>().BindConfiguration(ValidationOptions.Section);
+        services.AddScoped<CartValidator>();
+        return services;
+    }
+}
