@@ -9,6 +9,7 @@ using Headless.Organizations;
 using Headless.Patients;
 using Headless.Prescribers;
 using Headless.Transport;
+using Headless.Validation;
 
 namespace Headless.Hosting;
 
@@ -28,7 +29,7 @@ public static class HeadlessServiceCollectionExtensions
         services.AddPatients();
         services.AddCatalog();
         services.AddCarts();
-        services.AddValidation();
+        services.AddCartValidation();
         services.AddDemo();
         services.AddHostedService<DatabaseStartup>();
         return services;

@@ -2,7 +2,7 @@ namespace Headless.Validation;
 
 public static class ValidationServiceCollectionExtensions
 {
-    public static IServiceCollection AddValidation(this IServiceCollection services)
+    public static IServiceCollection AddCartValidation(this IServiceCollection services)
     {
         services.AddOptions<ValidationOptions>().BindConfiguration(ValidationOptions.Section);
         services.AddScoped<CartValidator>();

@@ -24,6 +24,9 @@ public sealed record CartCatalog(
     string TestoEast,
     string NadWest,
     string SermorelinSlow,
+    string Oxytocin,
+    string OxytocinWestInactive,
+    string OxytocinEast,
     string WestPharmacy,
     string EastPharmacy,
     string SlowPharmacy);
@@ -103,7 +106,7 @@ public static class CartData
         return new CartFixture(tenant, clinic, prescriber, noDea, expiring, patients, catalog);
     }
 
-    /// <summary>Three pharmacies, four products. Sermorelin is only at the slow pharmacy; NAD+ has little stock.</summary>
+    /// <summary>Three pharmacies, five products. Sermorelin is only at the slow pharmacy; NAD+ has little stock; oxytocin is paused at West.</summary>
     public static async Task<CartCatalog> SeedCatalogAsync(HeadlessApp app)
     {
         await using var db = app.Database.CreatePlatformContext();
@@ -119,12 +122,17 @@ public static class CartData
         var testoEast = new Offering(testo, east, 8900, 500, 2);
         var nadWest = new Offering(nad, west, 12900, 5, 3);
         var sermSlow = new Offering(serm, slow, 9900, 500, 3);
-        db.AddRange(west, east, slow, sema, testo, nad, serm, semaWest, semaEast, testoEast, nadWest, sermSlow);
+        var oxy = new Product("Oxytocin", "10 IU/mL", "5 mL vial", null);
+        var oxyWest = new Offering(oxy, west, 5000, 500, 3);
+        oxyWest.Deactivate();
+        var oxyEast = new Offering(oxy, east, 6000, 500, 3);
+        db.AddRange(west, east, slow, sema, testo, nad, serm, oxy, semaWest, semaEast, testoEast, nadWest, sermSlow, oxyWest, oxyEast);
         await db.SaveChangesAsync();
         return new CartCatalog(
             GlobalId.Encode("Product", sema.Id), GlobalId.Encode("Product", testo.Id), GlobalId.Encode("Product", nad.Id), GlobalId.Encode("Product", serm.Id),
             GlobalId.Encode("Offering", semaWest.Id), GlobalId.Encode("Offering", semaEast.Id), GlobalId.Encode("Offering", testoEast.Id),
             GlobalId.Encode("Offering", nadWest.Id), GlobalId.Encode("Offering", sermSlow.Id),
+            GlobalId.Encode("Product", oxy.Id), GlobalId.Encode("Offering", oxyWest.Id), GlobalId.Encode("Offering", oxyEast.Id),
             GlobalId.Encode("Pharmacy", west.Id), GlobalId.Encode("Pharmacy", east.Id), GlobalId.Encode("Pharmacy", slow.Id));
     }
 

@@ -32,6 +32,9 @@ public sealed class HeadlessApp : WebApplicationFactory<Program>
             ["Headless:Database:ConnectionString"] = connectionString,
             ["Headless:Database:MigrateOnStartup"] = "true",
             ["Headless:Demo:Seed"] = "false",
+
+            // Set HEADLESS_TEST_EXPOSE=1 to see resolver exceptions in responses while debugging a test.
+            ["Headless:GraphQL:ExposeExceptionDetails"] = Environment.GetEnvironmentVariable("HEADLESS_TEST_EXPOSE") == "1" ? "true" : "false",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
         {

@@ -53,6 +53,11 @@ public sealed class SigReaderTests
     [InlineData("Take one-half tablet PO every morning")]
     [InlineData("Inject 0.25 mg subcutaneously 1 time per week")]
     [InlineData("inject 1,000 mcg IM monthly")]
+    [InlineData("Use 2 sprays per nostril once daily")]
+    [InlineData("Apply 1 patch every 72 hours")]
+    [InlineData("Take 1 tablet sublingually as needed for chest pain, may repeat every 5 minutes")]
+    [InlineData("Take 1 tab p.o. q.h.s.")]
+    [InlineData("Take 1\u00bd tablets by mouth BID")]
     public void Complete_directions_state_action_dose_route_and_frequency(string directions)
     {
         var reading = SigReader.Read(directions);
@@ -136,6 +141,11 @@ public sealed class SigReaderTests
         { "Inject 0.25 mg SC 2x/week", "inject", 0.25m, "mg", "subcutaneous", "twice weekly" },
         { "Give 1 mL intramuscularly once", "give", 1m, "mL", "intramuscular", "once" },
         { "Inject 5 units subcutaneously 5 days a week", "inject", 5m, "units", "subcutaneous", "5 times weekly" },
+        { "Inject 0.2 mL s/q every Mon, Wed, Fri", "inject", 0.2m, "mL", "subcutaneous", "3 times weekly" },
+        { "Apply 1 patch every 72 hours", "apply", 1m, "patch", "transdermal", "every 72 hours" },
+        { "Inject 5 units SC every morning and evening", "inject", 5m, "units", "subcutaneous", "twice daily" },
+        { "Take 1 capsule by mouth with meals", "take", 1m, "capsule", "oral", "with meals" },
+        { "Inject twenty units SC daily in the evening", "inject", 20m, "units", "subcutaneous", "every evening" },
     };
 
     [Theory]

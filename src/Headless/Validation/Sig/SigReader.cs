@@ -349,7 +349,7 @@ public static class SigReader
             "inhalation" or "inhalations" => "inhalation",
             "teaspoon" or "teaspoons" or "tsp" => "teaspoon",
             "tablespoon" or "tablespoons" or "tbsp" => "tablespoon",
-            "dropperful" or "dropperfuls" => "dropperful",
+            "dropperful" or "dropperfuls" or "dropper" or "droppers" => "dropperful",
             "scoop" or "scoops" => "scoop",
             "chew" or "chews" => "chew",
             "vial" or "vials" => "vial",
@@ -464,34 +464,55 @@ public static class SigReader
 
     private static string? ReadFrequency(string text)
     {
-        string? interval = null;
-        string? timeOfDay = null;
-        for (var match = SigPatterns.Frequency().Match(text); match.Success; match = match.NextMatch())
+        // leftmost reading across the patterns, per kind; ties go to the earlier pattern
+        string? interval = null, timeOfDay = null;
+        int intervalAt = int.MaxValue, timeOfDayAt = int.MaxValue;
+        Consider(SigPatterns.FrequencyInterval(), text, ref interval, ref intervalAt, ref timeOfDay, ref timeOfDayAt);
+        Consider(SigPatterns.FrequencyTimes(), text, ref interval, ref intervalAt, ref timeOfDay, ref timeOfDayAt);
+        Consider(SigPatterns.FrequencyWeekdays(), text, ref interval, ref intervalAt, ref timeOfDay, ref timeOfDayAt);
+        Consider(SigPatterns.FrequencyWord(), text, ref interval, ref intervalAt, ref timeOfDay, ref timeOfDayAt);
+        Consider(SigPatterns.FrequencyTimeOfDay(), text, ref interval, ref intervalAt, ref timeOfDay, ref timeOfDayAt);
+
+        // "daily at bedtime" says more as "at bedtime"; "twice daily, in the morning" stays twice daily
+        var result = interval is null || (interval == OnceDaily && timeOfDay is not null) ? timeOfDay : interval;
+        return result is not null && SigPatterns.AsNeeded().IsMatch(text) ? result + " as needed" : result;
+    }
+
+    private static void Consider(Regex pattern, string text, ref string? interval, ref int intervalAt, ref string? timeOfDay, ref int timeOfDayAt)
+    {
+        var seenInterval = false;
+        var seenTimeOfDay = false;
+        for (var match = pattern.Match(text); match.Success && !(seenInterval && seenTimeOfDay); match = match.NextMatch())
         {
-            var frequency = CanonicalFrequency(match.Groups);
-            if (frequency is null)
+            if (match.Index >= intervalAt && match.Index >= timeOfDayAt)
+            {
+                return; // nothing further right can win
+            }
+
+            if (CanonicalFrequency(match.Groups) is not { } frequency)
             {
                 continue;
             }
 
             if (IsTimeOfDay(frequency))
             {
-                timeOfDay ??= frequency;
+                if (!seenTimeOfDay && match.Index < timeOfDayAt)
+                {
+                    (timeOfDay, timeOfDayAt) = (frequency, match.Index);
+                }
+
+                seenTimeOfDay = true;
             }
             else
             {
-                interval ??= frequency;
-            }
+                if (!seenInterval && match.Index < intervalAt)
+                {
+                    (interval, intervalAt) = (frequency, match.Index);
+                }
 
-            if (interval is not null && (timeOfDay is not null || interval != OnceDaily))
-            {
-                break;
+                seenInterval = true;
             }
         }
-
-        // "daily at bedtime" says more as "at bedtime"; "twice daily, in the morning" stays twice daily
-        var result = interval is null || (interval == OnceDaily && timeOfDay is not null) ? timeOfDay : interval;
-        return result is not null && SigPatterns.AsNeeded().IsMatch(text) ? result + " as needed" : result;
     }
 
     private static bool IsTimeOfDay(string frequency) =>
@@ -532,7 +553,7 @@ public static class SigReader
                 "tid" => "3 times daily",
                 "qid" => "4 times daily",
                 "qd" or "daily" => OnceDaily,
-                "weekly" => OnceWeekly,
+                "weekly" or "wkly" => OnceWeekly,
                 "monthly" => "once monthly",
                 "biw" => "twice weekly",
                 "tiw" => "3 times weekly",

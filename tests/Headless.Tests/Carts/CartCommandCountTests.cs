@@ -1,0 +1,318 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Headless.Data;
+using Headless.GraphQL;
+using Headless.Patients;
+using Headless.Shared;
+using Headless.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Xunit.Abstractions;
+
+namespace Headless.Tests.Carts;
+
+/// <summary>
+/// DESIGN.md, preflight validation: "All rules run over every line in a constant number of database round
+/// trips, whatever the line count." These tests count every SQL command the service sends for one request
+/// (the API key lookup included) and require the same count at every cart size.
+/// Scheme: cartLinesAdd of N lines into an open, empty cart for N = 1, 10, 100 and 250 (the per-call maximum),
+/// and of 1 line into a cart already holding 400; cartValidate and cart(clinicId) on carts of 1, 10, 100 and
+/// 400 lines. Each size has a clinic (and so an open cart) of its own; every request returns or reads the
+/// cart with all its line fields, totals, pharmacy totals and latest validation.
+/// </summary>
+public abstract class CartCommandCountTests(DatabaseProvider provider, PostgresServer? postgres, ITestOutputHelper output)
+    : ProviderTest(provider, postgres)
+{
+    private const int PatientCount = 401;
+    private static readonly int[] CartSizes = [1, 10, 100, 400];
+
+    private CartFixture _fx = null!;
+    private IReadOnlyList<string> _patients = [];
+    private SqlRecorder _sql = null!;
+    private int _clinics;
+
+    // EF's command log goes only to the recorder below (console stays quiet), so a failing count shows its SQL.
+    protected override IDictionary<string, string?>? Settings => new Dictionary<string, string?>
+    {
+        ["Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command"] = "Information",
+        ["Logging:Console:LogLevel:Microsoft.EntityFrameworkCore.Database.Command"] = "Warning",
+        ["Logging:Debug:LogLevel:Microsoft.EntityFrameworkCore.Database.Command"] = "Warning",
+        ["Logging:EventLog:LogLevel:Microsoft.EntityFrameworkCore.Database.Command"] = "Warning",
+        ["Logging:EventSource:LogLevel:Microsoft.EntityFrameworkCore.Database.Command"] = "Warning",
+    };
+
+    protected override async Task InitializeAppAsync()
+    {
+        _fx = await CartData.CreateAsync(App, patientCount: 0, name: "Command Count Org");
+        _patients = await InsertPatientsAsync(PatientCount);
+        _sql = new SqlRecorder();
+        App.Services.GetRequiredService<ILoggerFactory>().AddProvider(_sql);
+    }
+
+    [Fact]
+    public async Task Adding_lines_sends_the_same_number_of_commands_whatever_the_line_count()
+    {
+        if (Unavailable)
+        {
+            return;
+        }
+
+        var measured = new List<Measurement>();
+        foreach (var size in new[] { 1, 10, 100, CartServiceMaxLinesPerCall })
+        {
+            var clinic = await OpenEmptyCartAsync();
+            var (count, sql, data) = await MeasureAsync(CartData.Add, new { clinicId = clinic, lines = Lines(0, size) });
+            var cart = AssertCart(data.GetProperty("cartLinesAdd"), size);
+            Assert.Equal(Math.Min(size, 100), cart.At("lines.nodes").GetArrayLength());
+            measured.Add(new Measurement($"{size} into empty", count, sql));
+        }
+
+        var full = await OpenEmptyCartAsync();
+        await FillAsync(full, 400);
+        var (plusOne, plusOneSql, plusOneData) = await MeasureAsync(CartData.Add, new { clinicId = full, lines = Lines(400, 1) });
+        AssertCart(plusOneData.GetProperty("cartLinesAdd"), 401);
+        measured.Add(new Measurement("1 into 400", plusOne, plusOneSql));
+
+        AssertConstant("cartLinesAdd", measured);
+    }
+
+    [Fact]
+    public async Task Validating_a_cart_sends_the_same_number_of_commands_whatever_the_line_count()
+    {
+        if (Unavailable)
+        {
+            return;
+        }
+
+        var measured = new List<Measurement>();
+        foreach (var size in CartSizes)
+        {
+            var clinic = await OpenEmptyCartAsync();
+            var cartId = await FillAsync(clinic, size);
+            var (count, sql, data) = await MeasureAsync(CartData.Validate, new { cartId });
+            var payload = data.GetProperty("cartValidate");
+            var cart = AssertCart(payload, size);
+            Assert.True(payload.At("validation.current").GetBoolean());
+            Assert.True(payload.At("validation.passed").GetBoolean(), payload.GetRawText());
+            Assert.True(payload.At("validation.warningCount").GetInt32() > 0, "Expected warnings, so issues are stored and read back.");
+            Assert.Equal(cart.GetProperty("version").GetInt32(), cart.At("latestValidation.cartVersion").GetInt32());
+            measured.Add(new Measurement($"{size}", count, sql));
+        }
+
+        AssertConstant("cartValidate", measured);
+    }
+
+    [Fact]
+    public async Task Reading_a_cart_with_its_lines_sends_the_same_number_of_commands_whatever_the_line_count()
+    {
+        if (Unavailable)
+        {
+            return;
+        }
+
+        var measured = new List<Measurement>();
+        foreach (var size in CartSizes)
+        {
+            var clinic = await OpenEmptyCartAsync();
+            var cartId = await FillAsync(clinic, size);
+            await _fx.Tenant.Client.DataAsync(CartData.Validate, new { cartId });
+            var (count, sql, data) = await MeasureAsync(CartData.Read, new { clinicId = clinic });
+            var cart = data.GetProperty("cart");
+            Assert.Equal(size, cart.GetProperty("lineCount").GetInt32());
+            Assert.Equal(size, cart.GetProperty("patientCount").GetInt32());
+            Assert.Equal(size, cart.At("lines.totalCount").GetInt32());
+            Assert.Equal(Math.Min(size, 100), cart.At("lines.nodes").GetArrayLength());
+            Assert.True(cart.At("latestValidation.current").GetBoolean());
+            Assert.True(cart.GetProperty("checkoutReady").GetBoolean());
+            Assert.Contains(cart.At("lines.nodes").EnumerateArray(), n => n.GetProperty("issues").GetArrayLength() > 0);
+            Assert.All(cart.At("lines.nodes").EnumerateArray(), n => Assert.NotEqual(JsonValueKind.Null, n.GetProperty("prescriber").ValueKind));
+            Assert.True(cart.GetProperty("pharmacyTotals").GetArrayLength() >= 1);
+            measured.Add(new Measurement($"{size}", count, sql));
+        }
+
+        AssertConstant("cart(clinicId)", measured);
+    }
+
+    [Fact]
+    public async Task ProbeIncompleteLines()
+    {
+        if (Unavailable)
+        {
+            return;
+        }
+
+        var measured = new List<Measurement>();
+        foreach (var size in CartSizes)
+        {
+            var clinic = await OpenEmptyCartAsync();
+            string? cartId = null;
+            for (var from = 0; from < size; from += 200)
+            {
+                var lines = Enumerable.Range(from, Math.Min(200, size - from)).Select(i => (object)new { patientId = _patients[i], offeringId = _fx.Catalog.SemaWest }).ToArray();
+                cartId = (await _fx.Tenant.Client.DataAsync(CartData.Add, new { clinicId = clinic, lines })).At("cartLinesAdd.cart.id").GetString();
+            }
+
+            var (count, sql, data) = await MeasureAsync(CartData.Validate, new { cartId });
+            output.WriteLine($"{size}: errors {data.At("cartValidate.validation.errorCount")} warnings {data.At("cartValidate.validation.warningCount")}");
+            measured.Add(new Measurement($"{size}", count, sql));
+        }
+
+        AssertConstant("probe cartValidate", measured);
+    }
+
+    private const int CartServiceMaxLinesPerCall = Headless.Carts.CartService.MaxLinesPerCall;
+
+    private sealed record Measurement(string Label, int Commands, IReadOnlyList<string> Sql);
+
+    private void AssertConstant(string operation, IReadOnlyList<Measurement> measured)
+    {
+        var summary = $"{operation} on {App.Provider}, SQL commands by cart lines: " +
+            string.Join(", ", measured.Select(m => $"{m.Label} -> {m.Commands}"));
+        output.WriteLine(summary);
+        var largest = measured[^1];
+        output.WriteLine($"  commands for {largest.Label}:\n    " + string.Join("\n    ", largest.Sql));
+        if (measured.Select(m => m.Commands).Distinct().Count() == 1)
+        {
+            return;
+        }
+
+        var detail = string.Join("\n", measured.Select(m => $"-- {m.Label} ({m.Commands}):\n   " + string.Join("\n   ", m.Sql)));
+        Assert.Fail($"{summary}\nThe count must not depend on the line count. Commands seen (first line of each; the log misses any that failed):\n{detail}");
+    }
+
+    private async Task<(int Count, IReadOnlyList<string> Sql, JsonElement Data)> MeasureAsync(string document, object variables)
+    {
+        _sql.Reset();
+        App.Commands.Reset();
+        var response = await _fx.Tenant.Client.PostAsync(document, variables);
+        var count = App.Commands.Count;
+        var sql = _sql.Take();
+        Assert.True(response.Status == System.Net.HttpStatusCode.OK && !response.HasErrors, $"Expected data, got {(int)response.Status}: {response.Raw}");
+        return (count, sql, response.Data);
+    }
+
+    private static JsonElement AssertCart(JsonElement payload, int lines)
+    {
+        Assert.Empty(payload.UserErrorCodes());
+        var cart = payload.GetProperty("cart");
+        Assert.Equal(lines, cart.GetProperty("lineCount").GetInt32());
+        Assert.Equal(lines, cart.At("lines.totalCount").GetInt32());
+        return cart;
+    }
+
+    /// <summary>A new clinic with its open cart already created (reading it creates it), so adds measure adding only.</summary>
+    private async Task<string> OpenEmptyCartAsync()
+    {
+        var n = ++_clinics;
+        var clinic = await TestData.CreateAsync(_fx.Tenant.Client, TestData.ClinicCreate, "clinicCreate", TestData.Clinic($"Count Clinic {n}"));
+        var cart = (await _fx.Tenant.Client.DataAsync(CartData.Read, new { clinicId = clinic })).GetProperty("cart");
+        Assert.Equal(0, cart.GetProperty("lineCount").GetInt32());
+        return clinic;
+    }
+
+    /// <summary>Fills a clinic's cart with lines for the first <paramref name="count"/> patients, 200 per call. Returns the cart ID.</summary>
+    private async Task<string> FillAsync(string clinic, int count)
+    {
+        string? cartId = null;
+        for (var from = 0; from < count; from += 200)
+        {
+            var payload = (await _fx.Tenant.Client.DataAsync(CartData.Add, new { clinicId = clinic, lines = Lines(from, Math.Min(200, count - from)) })).GetProperty("cartLinesAdd");
+            Assert.Empty(payload.UserErrorCodes());
+            cartId = payload.At("cart.id").GetString();
+        }
+
+        var cart = (await _fx.Tenant.Client.DataAsync(CartData.Read, new { clinicId = clinic })).GetProperty("cart");
+        Assert.Equal(count, cart.GetProperty("lineCount").GetInt32());
+        return cartId!;
+    }
+
+    /// <summary>
+    /// Complete, valid lines, one per patient, spread over four offerings at three pharmacies that ship to TX:
+    /// West semaglutide draws a cheaper-pharmacy warning and the slow pharmacy a long-turnaround warning, so
+    /// validations store issues and reads return them.
+    /// </summary>
+    private object[] Lines(int from, int count)
+    {
+        var c = _fx.Catalog;
+        string[] offerings = [c.SemaWest, c.SemaEast, c.TestoEast, c.SermorelinSlow];
+        return Enumerable.Range(from, count)
+            .Select(i => CartData.GoodLine(_patients[i], _fx.Prescriber, offerings[i % offerings.Length]))
+            .ToArray();
+    }
+
+    /// <summary>Patients straight into the database: hundreds through patientCreate would be slow.</summary>
+    private async Task<IReadOnlyList<string>> InsertPatientsAsync(int count)
+    {
+        await using var db = App.Database.CreatePlatformContext();
+        var now = App.Clock.GetUtcNow();
+        var patients = Enumerable.Range(0, count)
+            .Select(i => new Patient(
+                _fx.Tenant.OrganizationId, $"CNT-{i:000}", $"Pat{i:000}", "Count", new DateOnly(1980, 4, 12),
+                new Address { Line1 = $"{i + 1} Oak Ave", City = "Austin", State = "TX", Zip = "78702" }, now))
+            .ToList();
+        db.Patients.AddRange(patients);
+        await db.SaveChangesAsync();
+        return patients.Select(p => GlobalId.Encode("Patient", p.Id)).ToList();
+    }
+
+    /// <summary>Keeps the first line of every SQL command EF logs as executed, for failure messages.</summary>
+    private sealed class SqlRecorder : ILoggerProvider
+    {
+        private ConcurrentQueue<string> _commands = new();
+
+        public void Reset() => Interlocked.Exchange(ref _commands, new ConcurrentQueue<string>());
+
+        public IReadOnlyList<string> Take() => [.. Volatile.Read(ref _commands)];
+
+        public ILogger CreateLogger(string categoryName) =>
+            categoryName == DbLoggerCategory.Database.Command.Name ? new Recorder(this) : NullLogger.Instance;
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Recorder(SqlRecorder owner) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (eventId.Id != RelationalEventId.CommandExecuted.Id)
+                {
+                    return;
+                }
+
+                // "Executed DbCommand (..ms) [Parameters=[...], ...]" then the SQL on the following lines.
+                var text = formatter(state, exception);
+                var sql = text[(text.IndexOf('\n', StringComparison.Ordinal) + 1)..].Trim();
+                var statements = sql.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Length;
+                var first = sql.Split('\n')[0].Trim();
+                Volatile.Read(ref owner._commands).Enqueue($"{(first.Length > 140 ? first[..140] + "..." : first)}{(statements > 1 ? $"  [{statements} statements]" : "")}");
+            }
+        }
+
+        private sealed class NullLogger : ILogger
+        {
+            public static readonly NullLogger Instance = new();
+
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => false;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+            }
+        }
+    }
+}
+
+public sealed class CartCommandCountTestsOnSqlite(ITestOutputHelper output) : CartCommandCountTests(DatabaseProvider.Sqlite, null, output);
+
+[Collection(PostgresCollection.Name)]
+public sealed class CartCommandCountTestsOnPostgres(PostgresServer postgres, ITestOutputHelper output) : CartCommandCountTests(DatabaseProvider.Postgres, postgres, output);
