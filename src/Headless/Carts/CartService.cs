@@ -56,8 +56,9 @@ public sealed class CartService(IDbContextFactory<HeadlessDbContext> contexts, T
             catch (DbUpdateException) when (attempt < MaxAttempts)
             {
                 // Another edit committed first (version changed, or the same merge key was inserted): start over
-                // from what is now in the database. Jitter keeps racing coordinators from colliding again.
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * attempt)), clock, ct);
+                // from what is now in the database. A few milliseconds of real-time jitter keep racing
+                // coordinators from colliding again; this is contention back-off, not business time.
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 10 * attempt)), ct);
             }
         }
     }
@@ -128,7 +129,7 @@ public sealed class CartService(IDbContextFactory<HeadlessDbContext> contexts, T
 
         if (errors.Count > 0)
         {
-            return new CartEditResult(null, errors);
+            return new CartEditResult(null, ByLine(errors));
         }
 
         var cart = await GetOrCreateOpenCartAsync(db, clinicId, ct);
@@ -264,7 +265,7 @@ public sealed class CartService(IDbContextFactory<HeadlessDbContext> contexts, T
 
         if (errors.Count > 0)
         {
-            return new CartEditResult(null, errors);
+            return new CartEditResult(null, ByLine(errors));
         }
 
         if (VersionMismatch(cart, expectedVersion) is { } mismatch)
@@ -426,6 +427,10 @@ public sealed class CartService(IDbContextFactory<HeadlessDbContext> contexts, T
     private static CartEditResult NotFound(string field, string message) => new(null, [new UserError(UserErrorCode.NotFound, [field], message)]);
 
     private static string[] Path(int index, string field) => ["lines", index.ToString(CultureInfo.InvariantCulture), field];
+
+    /// <summary>Errors in input order: line 0's problems first, whatever check found them.</summary>
+    private static List<UserError> ByLine(IEnumerable<UserError> errors) =>
+        errors.OrderBy(e => e.Field is ["lines", var index, ..] && int.TryParse(index, CultureInfo.InvariantCulture, out var i) ? i : -1).ToList();
 
     private sealed record ParsedLine(long? PatientId, long? OfferingId, long? ProductId, long? PharmacyId, long? PrescriberId, int? Quantity, string? Sig, int? DaysSupply, Address? ShipTo);
 

@@ -23,6 +23,12 @@ internal sealed class DatabaseStartup(
             await using var db = database.CreatePlatformContext();
             var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).Count();
             await db.Database.MigrateAsync(cancellationToken);
+            if (database.Provider == DatabaseProvider.Sqlite)
+            {
+                // Write-ahead logging lets readers work while a coordinator's edit commits; the setting persists in the file.
+                await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+            }
+
             logger.LogInformation("Database ready on {Provider}; {Count} migration(s) applied.", database.Provider, pending);
         }
 
