@@ -165,7 +165,7 @@ public class CartValidationBenchmarks
     /// <summary>The rules alone, in memory, over rows loaded once: how much of Validate is not SQL.</summary>
     [Benchmark]
     public List<CartIssue> EvaluateRules() =>
-        CartValidator.Evaluate(_lines, _alternatives, [], DateOnly.FromDateTime(DateTime.UtcNow), new ValidationOptions());
+        CartValidator.Evaluate(_lines, _alternatives, [], DateOnly.FromDateTime(DateTime.UtcNow), new Headless.Validation.ValidationOptions());
 
     [Benchmark]
     public async Task<string> CartValidateMutation()
