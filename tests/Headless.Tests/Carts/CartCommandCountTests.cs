@@ -139,7 +139,7 @@ public abstract class CartCommandCountTests(DatabaseProvider provider, PostgresS
     /// Lines as a coordinator leaves them mid-build (only patient and offering): four REQUIRED_FIELD_MISSING errors
     /// and a cheaper-pharmacy warning each, so 400 lines store 2,000 issues.
     /// </summary>
-    [Fact(Skip = "Known growth: cartValidate inserts one CartIssues row per issue and EF batches those inserts (500 rows per command on SQLite, Data/SqliteBatching.cs; Npgsql's default 1,000 statements per batch on PostgreSQL), so 2,000 issues cost 4 commands on SQLite and 2 on PostgreSQL instead of 1. Remove the Skip once issues are stored in a constant number of commands.")]
+    [Fact]
     public async Task Validating_a_cart_full_of_issues_sends_the_same_number_of_commands_whatever_the_line_count()
     {
         if (Unavailable)

@@ -822,43 +822,32 @@ namespace Headless.Data.Migrations.SqlServer
 
                     b.OwnsMany("Headless.Validation.CartIssue", "Issues", b1 =>
                         {
-                            b1.Property<long>("Id")
-                                .ValueGeneratedOnAdd()
-                                .HasColumnType("bigint");
+                            b1.Property<long>("CartValidationId");
 
-                            SqlServerPropertyBuilderExtensions.UseIdentityColumn(b1.Property<long>("Id"));
-
-                            b1.Property<long>("CartValidationId")
-                                .HasColumnType("bigint");
+                            b1.Property<int>("__synthesizedOrdinal")
+                                .ValueGeneratedOnAddOrUpdate();
 
                             b1.Property<string>("Code")
-                                .IsRequired()
-                                .HasMaxLength(40)
-                                .HasColumnType("nvarchar(40)");
+                                .IsRequired();
 
                             b1.Property<string>("Field")
-                                .IsRequired()
-                                .HasMaxLength(100)
-                                .HasColumnType("nvarchar(100)");
+                                .IsRequired();
 
-                            b1.Property<long?>("LineId")
-                                .HasColumnType("bigint");
+                            b1.Property<long?>("LineId");
 
                             b1.Property<string>("Message")
-                                .IsRequired()
-                                .HasMaxLength(500)
-                                .HasColumnType("nvarchar(500)");
+                                .IsRequired();
 
                             b1.Property<string>("Severity")
-                                .IsRequired()
-                                .HasMaxLength(10)
-                                .HasColumnType("nvarchar(10)");
+                                .IsRequired();
 
-                            b1.HasKey("Id");
+                            b1.HasKey("CartValidationId", "__synthesizedOrdinal");
 
-                            b1.HasIndex("CartValidationId");
+                            b1.ToTable("CartValidations");
 
-                            b1.ToTable("CartIssues", (string)null);
+                            b1
+                                .ToJson("Issues")
+                                .HasColumnType("nvarchar(max)");
 
                             b1.WithOwner()
                                 .HasForeignKey("CartValidationId");

@@ -791,41 +791,32 @@ namespace Headless.Data.Migrations.Sqlite
 
                     b.OwnsMany("Headless.Validation.CartIssue", "Issues", b1 =>
                         {
-                            b1.Property<long>("Id")
-                                .ValueGeneratedOnAdd()
-                                .HasColumnType("INTEGER");
+                            b1.Property<long>("CartValidationId");
 
-                            b1.Property<long>("CartValidationId")
-                                .HasColumnType("INTEGER");
+                            b1.Property<int>("__synthesizedOrdinal")
+                                .ValueGeneratedOnAddOrUpdate();
 
                             b1.Property<string>("Code")
-                                .IsRequired()
-                                .HasMaxLength(40)
-                                .HasColumnType("TEXT");
+                                .IsRequired();
 
                             b1.Property<string>("Field")
-                                .IsRequired()
-                                .HasMaxLength(100)
-                                .HasColumnType("TEXT");
+                                .IsRequired();
 
-                            b1.Property<long?>("LineId")
-                                .HasColumnType("INTEGER");
+                            b1.Property<long?>("LineId");
 
                             b1.Property<string>("Message")
-                                .IsRequired()
-                                .HasMaxLength(500)
-                                .HasColumnType("TEXT");
+                                .IsRequired();
 
                             b1.Property<string>("Severity")
-                                .IsRequired()
-                                .HasMaxLength(10)
+                                .IsRequired();
+
+                            b1.HasKey("CartValidationId", "__synthesizedOrdinal");
+
+                            b1.ToTable("CartValidations");
+
+                            b1
+                                .ToJson("Issues")
                                 .HasColumnType("TEXT");
-
-                            b1.HasKey("Id");
-
-                            b1.HasIndex("CartValidationId");
-
-                            b1.ToTable("CartIssues", (string)null);
 
                             b1.WithOwner()
                                 .HasForeignKey("CartValidationId");

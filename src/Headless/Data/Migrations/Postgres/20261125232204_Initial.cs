@@ -340,7 +340,8 @@ namespace Headless.Data.Migrations.Postgres
                     CartVersion = table.Column<int>(type: "integer", nullable: false),
                     ErrorCount = table.Column<int>(type: "integer", nullable: false),
                     WarningCount = table.Column<int>(type: "integer", nullable: false),
-                    ValidatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    ValidatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    Issues = table.Column<string>(type: "jsonb", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -349,30 +350,6 @@ namespace Headless.Data.Migrations.Postgres
                         name: "FK_CartValidations_Carts_CartId",
                         column: x => x.CartId,
                         principalTable: "Carts",
-                        principalColumn: "Id",
-                        onDelete: ReferentialAction.Cascade);
-                });
-
-            migrationBuilder.CreateTable(
-                name: "CartIssues",
-                columns: table => new
-                {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    LineId = table.Column<long>(type: "bigint", nullable: true),
-                    Code = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
-                    Severity = table.Column<string>(type: "character varying(10)", maxLength: 10, nullable: false),
-                    Field = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
-                    Message = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: false),
-                    CartValidationId = table.Column<long>(type: "bigint", nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("PK_CartIssues", x => x.Id);
-                    table.ForeignKey(
-                        name: "FK_CartIssues_CartValidations_CartValidationId",
-                        column: x => x.CartValidationId,
-                        principalTable: "CartValidations",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Cascade);
                 });
@@ -387,11 +364,6 @@ namespace Headless.Data.Migrations.Postgres
                 table: "ApiKeys",
                 column: "Prefix",
                 unique: true);
-
-            migrationBuilder.CreateIndex(
-                name: "IX_CartIssues_CartValidationId",
-                table: "CartIssues",
-                column: "CartValidationId");
 
             migrationBuilder.CreateIndex(
                 name: "IX_CartLines_CartId_PatientId_ProductId_PharmacyId",
@@ -487,10 +459,10 @@ namespace Headless.Data.Migrations.Postgres
                 name: "ApiKeys");
 
             migrationBuilder.DropTable(
-                name: "CartIssues");
+                name: "CartLines");
 
             migrationBuilder.DropTable(
-                name: "CartLines");
+                name: "CartValidations");
 
             migrationBuilder.DropTable(
                 name: "PharmacyShippingStates");
@@ -499,19 +471,16 @@ namespace Headless.Data.Migrations.Postgres
                 name: "PrescriberLicenses");
 
             migrationBuilder.DropTable(
-                name: "CartValidations");
-
-            migrationBuilder.DropTable(
                 name: "Offerings");
 
             migrationBuilder.DropTable(
                 name: "Patients");
 
             migrationBuilder.DropTable(
-                name: "Prescribers");
+                name: "Carts");
 
             migrationBuilder.DropTable(
-                name: "Carts");
+                name: "Prescribers");
 
             migrationBuilder.DropTable(
                 name: "Pharmacies");

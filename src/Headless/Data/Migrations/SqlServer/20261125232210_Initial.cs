@@ -339,7 +339,8 @@ namespace Headless.Data.Migrations.SqlServer
                     CartVersion = table.Column<int>(type: "int", nullable: false),
                     ErrorCount = table.Column<int>(type: "int", nullable: false),
                     WarningCount = table.Column<int>(type: "int", nullable: false),
-                    ValidatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
+                    ValidatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    Issues = table.Column<string>(type: "nvarchar(max)", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -348,30 +349,6 @@ namespace Headless.Data.Migrations.SqlServer
                         name: "FK_CartValidations_Carts_CartId",
                         column: x => x.CartId,
                         principalTable: "Carts",
-                        principalColumn: "Id",
-                        onDelete: ReferentialAction.Cascade);
-                });
-
-            migrationBuilder.CreateTable(
-                name: "CartIssues",
-                columns: table => new
-                {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("SqlServer:Identity", "1, 1"),
-                    LineId = table.Column<long>(type: "bigint", nullable: true),
-                    Code = table.Column<string>(type: "nvarchar(40)", maxLength: 40, nullable: false),
-                    Severity = table.Column<string>(type: "nvarchar(10)", maxLength: 10, nullable: false),
-                    Field = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: false),
-                    Message = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: false),
-                    CartValidationId = table.Column<long>(type: "bigint", nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("PK_CartIssues", x => x.Id);
-                    table.ForeignKey(
-                        name: "FK_CartIssues_CartValidations_CartValidationId",
-                        column: x => x.CartValidationId,
-                        principalTable: "CartValidations",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Cascade);
                 });
@@ -386,11 +363,6 @@ namespace Headless.Data.Migrations.SqlServer
                 table: "ApiKeys",
                 column: "Prefix",
                 unique: true);
-
-            migrationBuilder.CreateIndex(
-                name: "IX_CartIssues_CartValidationId",
-                table: "CartIssues",
-                column: "CartValidationId");
 
             migrationBuilder.CreateIndex(
                 name: "IX_CartLines_CartId_PatientId_ProductId_PharmacyId",
@@ -488,10 +460,10 @@ namespace Headless.Data.Migrations.SqlServer
                 name: "ApiKeys");
 
             migrationBuilder.DropTable(
-                name: "CartIssues");
+                name: "CartLines");
 
             migrationBuilder.DropTable(
-                name: "CartLines");
+                name: "CartValidations");
 
             migrationBuilder.DropTable(
                 name: "PharmacyShippingStates");
@@ -500,19 +472,16 @@ namespace Headless.Data.Migrations.SqlServer
                 name: "PrescriberLicenses");
 
             migrationBuilder.DropTable(
-                name: "CartValidations");
-
-            migrationBuilder.DropTable(
                 name: "Offerings");
 
             migrationBuilder.DropTable(
                 name: "Patients");
 
             migrationBuilder.DropTable(
-                name: "Prescribers");
+                name: "Carts");
 
             migrationBuilder.DropTable(
-                name: "Carts");
+                name: "Prescribers");
 
             migrationBuilder.DropTable(
                 name: "Pharmacies");

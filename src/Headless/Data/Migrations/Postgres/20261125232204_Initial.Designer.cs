@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Headless.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresHeadlessDbContext))]
-    [Migration("20261125230155_Initial")]
+    [Migration("20261125232204_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -823,43 +823,32 @@ namespace Headless.Data.Migrations.Postgres
 
                     b.OwnsMany("Headless.Validation.CartIssue", "Issues", b1 =>
                         {
-                            b1.Property<long>("Id")
-                                .ValueGeneratedOnAdd()
-                                .HasColumnType("bigint");
+                            b1.Property<long>("CartValidationId");
 
-                            NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b1.Property<long>("Id"));
-
-                            b1.Property<long>("CartValidationId")
-                                .HasColumnType("bigint");
+                            b1.Property<int>("__synthesizedOrdinal")
+                                .ValueGeneratedOnAdd();
 
                             b1.Property<string>("Code")
-                                .IsRequired()
-                                .HasMaxLength(40)
-                                .HasColumnType("character varying(40)");
+                                .IsRequired();
 
                             b1.Property<string>("Field")
-                                .IsRequired()
-                                .HasMaxLength(100)
-                                .HasColumnType("character varying(100)");
+                                .IsRequired();
 
-                            b1.Property<long?>("LineId")
-                                .HasColumnType("bigint");
+                            b1.Property<long?>("LineId");
 
                             b1.Property<string>("Message")
-                                .IsRequired()
-                                .HasMaxLength(500)
-                                .HasColumnType("character varying(500)");
+                                .IsRequired();
 
                             b1.Property<string>("Severity")
-                                .IsRequired()
-                                .HasMaxLength(10)
-                                .HasColumnType("character varying(10)");
+                                .IsRequired();
 
-                            b1.HasKey("Id");
+                            b1.HasKey("CartValidationId", "__synthesizedOrdinal");
 
-                            b1.HasIndex("CartValidationId");
+                            b1.ToTable("CartValidations");
 
-                            b1.ToTable("CartIssues", (string)null);
+                            b1
+                                .ToJson("Issues")
+                                .HasColumnType("jsonb");
 
                             b1.WithOwner()
                                 .HasForeignKey("CartValidationId");

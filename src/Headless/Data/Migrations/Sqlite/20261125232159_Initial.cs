@@ -339,7 +339,8 @@ namespace Headless.Data.Migrations.Sqlite
                     CartVersion = table.Column<int>(type: "INTEGER", nullable: false),
                     ErrorCount = table.Column<int>(type: "INTEGER", nullable: false),
                     WarningCount = table.Column<int>(type: "INTEGER", nullable: false),
-                    ValidatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    ValidatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    Issues = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -348,30 +349,6 @@ namespace Headless.Data.Migrations.Sqlite
                         name: "FK_CartValidations_Carts_CartId",
                         column: x => x.CartId,
                         principalTable: "Carts",
-                        principalColumn: "Id",
-                        onDelete: ReferentialAction.Cascade);
-                });
-
-            migrationBuilder.CreateTable(
-                name: "CartIssues",
-                columns: table => new
-                {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    LineId = table.Column<long>(type: "INTEGER", nullable: true),
-                    Code = table.Column<string>(type: "TEXT", maxLength: 40, nullable: false),
-                    Severity = table.Column<string>(type: "TEXT", maxLength: 10, nullable: false),
-                    Field = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
-                    Message = table.Column<string>(type: "TEXT", maxLength: 500, nullable: false),
-                    CartValidationId = table.Column<long>(type: "INTEGER", nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("PK_CartIssues", x => x.Id);
-                    table.ForeignKey(
-                        name: "FK_CartIssues_CartValidations_CartValidationId",
-                        column: x => x.CartValidationId,
-                        principalTable: "CartValidations",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Cascade);
                 });
@@ -386,11 +363,6 @@ namespace Headless.Data.Migrations.Sqlite
                 table: "ApiKeys",
                 column: "Prefix",
                 unique: true);
-
-            migrationBuilder.CreateIndex(
-                name: "IX_CartIssues_CartValidationId",
-                table: "CartIssues",
-                column: "CartValidationId");
 
             migrationBuilder.CreateIndex(
                 name: "IX_CartLines_CartId_PatientId_ProductId_PharmacyId",
@@ -486,10 +458,10 @@ namespace Headless.Data.Migrations.Sqlite
                 name: "ApiKeys");
 
             migrationBuilder.DropTable(
-                name: "CartIssues");
+                name: "CartLines");
 
             migrationBuilder.DropTable(
-                name: "CartLines");
+                name: "CartValidations");
 
             migrationBuilder.DropTable(
                 name: "PharmacyShippingStates");
@@ -498,19 +470,16 @@ namespace Headless.Data.Migrations.Sqlite
                 name: "PrescriberLicenses");
 
             migrationBuilder.DropTable(
-                name: "CartValidations");
-
-            migrationBuilder.DropTable(
                 name: "Offerings");
 
             migrationBuilder.DropTable(
                 name: "Patients");
 
             migrationBuilder.DropTable(
-                name: "Prescribers");
+                name: "Carts");
 
             migrationBuilder.DropTable(
-                name: "Carts");
+                name: "Prescribers");
 
             migrationBuilder.DropTable(
                 name: "Pharmacies");
