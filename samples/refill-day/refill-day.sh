@@ -222,7 +222,7 @@ print_table() {
         | $byId[$index[$i]] // empty
         | ([.issues[] | select(.severity == "ERROR") | .code] | unique) as $errors
         | ([.issues[] | select(.severity == "WARNING") | .code] | unique) as $warnings
-        | "\($i | lpad(3))  \(.patient.externalId | pad(8))  \(.product.name | pad(23))  \(.pharmacy.name | short | pad(9))  \(if .shipToOverridden then "other" else "patient" end | pad(7))  \(.shippingShare | money | lpad(8))  \(.landedCost | money | lpad(9))  \($plan[$i].expect // "-" | pad(23))  \(if $errors == [] then "-" else $errors | join(",") end | pad(23))  \($warnings | join(","))" )' <<<"$1"
+        | "\($i | lpad(3))  \(.patient.externalId | pad(8))  \(.product.name | pad(23))  \(.pharmacy.name | short | pad(9))  \(if .shipToOverridden then "other" else "patient" end | pad(7))  \(.shippingShare | money | lpad(8))  \(.landedCost | money | lpad(9))  \($plan[$i].expect // "-" | pad(23))  \(if $errors == [] then "-" else $errors | join(",") end | pad(23))  \(if $warnings == [] then "-" else $warnings | join(",") end)" )' <<<"$1"
 }
 
 # ---------------------------------------------------------------------------------------------- 3. validate

@@ -178,8 +178,8 @@ public sealed class CartValidator(TimeProvider clock, IEnumerable<IActiveFillSou
             var (units, sharing) = demand[line.OfferingId];
             if (units > offering.Stock)
             {
-                var across = sharing == 1 ? "this line" : $"{sharing} lines";
-                Error(CartIssueCode.OutOfStock, "quantity", $"{pharmacy.Name} has {offering.Stock} in stock; {units} are ordered across {across}.");
+                var ordered = sharing == 1 ? $"this line orders {units}" : $"{units} are ordered across {sharing} lines";
+                Error(CartIssueCode.OutOfStock, "quantity", $"{pharmacy.Name} has {offering.Stock} in stock; {ordered}.");
             }
 
             // QUANTITY_LIMIT

@@ -1,0 +1,253 @@
+using System.Globalization;
+using Headless.Shared;
+
+namespace Headless.Orders;
+
+/// <summary>Order statuses, stored as strings.</summary>
+public static class OrderStatus
+{
+    /// <summary>Created by checkout; the payment authorization has not answered yet.</summary>
+    public const string PendingPayment = "PENDING_PAYMENT";
+
+    /// <summary>The card was declined or the authorization failed: nothing is routed, the cart is back.</summary>
+    public const string PaymentFailed = "PAYMENT_FAILED";
+
+    /// <summary>Paid (authorized) and handed to the pharmacies line by line.</summary>
+    public const string Submitted = "SUBMITTED";
+}
+
+/// <summary>Where the order's one payment stands, stored as strings.</summary>
+public static class PaymentStatus
+{
+    public const string Pending = "PENDING";
+    public const string Authorized = "AUTHORIZED";
+    public const string Failed = "FAILED";
+    public const string Captured = "CAPTURED";
+    public const string PartiallyRefunded = "PARTIALLY_REFUNDED";
+    public const string Refunded = "REFUNDED";
+
+    /// <summary>The authorization was released without capture (every line rejected, or cancelled at the gateway).</summary>
+    public const string Canceled = "CANCELED";
+}
+
+/// <summary>
+/// What a cart became at checkout: one payment for every line, a human-readable parent number for finance,
+/// and one order line per cart line with its own number and status.
+/// </summary>
+public sealed class Order : IEntity, ITenantOwned
+{
+    public const string NumberPrefix = "HX-";
+    private const long NumberOffset = 10_000;
+
+    private readonly List<OrderLine> _lines = [];
+
+    private Order()
+    {
+    }
+
+    public Order(long organizationId, long clinicId, long cartId, string idempotencyKey, string paymentMethodId, string currency, DateTimeOffset now)
+    {
+        OrganizationId = organizationId;
+        ClinicId = clinicId;
+        CartId = cartId;
+        IdempotencyKey = idempotencyKey;
+        PaymentMethodId = paymentMethodId;
+        Currency = currency;
+        Status = OrderStatus.PendingPayment;
+        PaymentStatus = Orders.PaymentStatus.Pending;
+        PlacedAt = now;
+    }
+
+    public long Id { get; private set; }
+
+    public long OrganizationId { get; private set; }
+
+    public long ClinicId { get; private set; }
+
+    public long CartId { get; private set; }
+
+    /// <summary>The client's key for this checkout, unique per organization: a retry finds this order.</summary>
+    public string IdempotencyKey { get; private set; } = "";
+
+    public string PaymentMethodId { get; private set; } = "";
+
+    public string Status { get; private set; } = OrderStatus.PendingPayment;
+
+    public string PaymentStatus { get; private set; } = Orders.PaymentStatus.Pending;
+
+    public string Currency { get; private set; } = Money.DefaultCurrency;
+
+    public long Total { get; private set; }
+
+    public long CapturedAmount { get; private set; }
+
+    public long RefundedAmount { get; private set; }
+
+    /// <summary>"stripe" or "sandbox": later captures and refunds go where the authorization was made.</summary>
+    public string? Gateway { get; private set; }
+
+    public string? PaymentIntentId { get; private set; }
+
+    public string? PaymentFailureCode { get; private set; }
+
+    public string? PaymentFailureMessage { get; private set; }
+
+    public DateTimeOffset PlacedAt { get; private set; }
+
+    public DateTimeOffset? AuthorizedAt { get; private set; }
+
+    /// <summary>When the capture happens at the latest, whatever the pharmacies have decided by then.</summary>
+    public DateTimeOffset? CaptureDeadline { get; private set; }
+
+    public DateTimeOffset? CapturedAt { get; private set; }
+
+    /// <summary>While set and in the future, one request is authorizing this order; others wait instead of calling the gateway too.</summary>
+    public DateTimeOffset? PaymentLeaseUntil { get; private set; }
+
+    /// <summary>Optimistic concurrency token: every change increments it.</summary>
+    public int Version { get; private set; }
+
+    public IReadOnlyList<OrderLine> Lines => _lines;
+
+    /// <summary>"HX-10042": derived from the key, so it is unique however many checkouts run at once.</summary>
+    public string Number => FormatNumber(Id);
+
+    public static string FormatNumber(long id) => NumberPrefix + (NumberOffset + id).ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Parses "HX-10042" (and a line number "HX-10042-03" gives its order) back to the key.</summary>
+    public static bool TryParseNumber(string? number, out long id)
+    {
+        id = 0;
+        if (number is null || !number.StartsWith(NumberPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        var digits = number.AsSpan(NumberPrefix.Length);
+        var dash = digits.IndexOf('-');
+        if (dash >= 0)
+        {
+            digits = digits[..dash];
+        }
+
+        if (!long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n <= NumberOffset)
+        {
+            return false;
+        }
+
+        id = n - NumberOffset;
+        return true;
+    }
+
+    public void AddLine(OrderLine line)
+    {
+        _lines.Add(line);
+        Total += line.Amount;
+    }
+
+    public bool TryTakePaymentLease(DateTimeOffset now, TimeSpan length)
+    {
+        if (Status != OrderStatus.PendingPayment || PaymentLeaseUntil > now)
+        {
+            return false;
+        }
+
+        PaymentLeaseUntil = now + length;
+        Version++;
+        return true;
+    }
+
+    public void MarkAuthorized(string gateway, string paymentIntentId, DateTimeOffset now, TimeSpan captureWithin)
+    {
+        if (Status != OrderStatus.PendingPayment)
+        {
+            throw new InvalidOperationException($"Order is {Status}; only a pending order can be authorized.");
+        }
+
+        Gateway = gateway;
+        PaymentIntentId = paymentIntentId;
+        Status = OrderStatus.Submitted;
+        PaymentStatus = Orders.PaymentStatus.Authorized;
+        AuthorizedAt = now;
+        CaptureDeadline = now + captureWithin;
+        PaymentLeaseUntil = null;
+        foreach (var line in _lines)
+        {
+            line.Submit(now);
+        }
+
+        Version++;
+    }
+
+    public void MarkPaymentFailed(string gateway, string? paymentIntentId, string code, string message, DateTimeOffset now)
+    {
+        if (Status != OrderStatus.PendingPayment)
+        {
+            throw new InvalidOperationException($"Order is {Status}; only a pending order can fail payment.");
+        }
+
+        Gateway = gateway;
+        PaymentIntentId = paymentIntentId;
+        Status = OrderStatus.PaymentFailed;
+        PaymentStatus = Orders.PaymentStatus.Failed;
+        PaymentFailureCode = code;
+        PaymentFailureMessage = message;
+        PaymentLeaseUntil = null;
+        foreach (var line in _lines)
+        {
+            line.FailPayment(now);
+        }
+
+        Version++;
+    }
+
+    /// <summary>Records the one capture: the accepted lines are marked captured for their own amounts.</summary>
+    public void MarkCaptured(IReadOnlyCollection<OrderLine> accepted, DateTimeOffset now)
+    {
+        if (PaymentStatus != Orders.PaymentStatus.Authorized)
+        {
+            throw new InvalidOperationException($"Payment is {PaymentStatus}; only an authorized payment can be captured.");
+        }
+
+        foreach (var line in accepted)
+        {
+            line.MarkCaptured();
+        }
+
+        CapturedAmount = accepted.Sum(l => l.Amount);
+        PaymentStatus = Orders.PaymentStatus.Captured;
+        CapturedAt = now;
+        Version++;
+    }
+
+    public void MarkAuthorizationCanceled()
+    {
+        if (PaymentStatus is Orders.PaymentStatus.Authorized or Orders.PaymentStatus.Pending)
+        {
+            PaymentStatus = Orders.PaymentStatus.Canceled;
+            PaymentLeaseUntil = null;
+            Version++;
+        }
+    }
+
+    public void MarkLineRefunded(OrderLine line)
+    {
+        line.MarkRefunded();
+        RefundedAmount = _lines.Sum(l => l.RefundedAmount);
+        PaymentStatus = RefundedAmount >= CapturedAmount ? Orders.PaymentStatus.Refunded : Orders.PaymentStatus.PartiallyRefunded;
+        Version++;
+    }
+
+    /// <summary>A refund reported by the gateway (e.g. made in its dashboard): never lowers what we already know.</summary>
+    public void ObserveRefundedTotal(long refundedTotal)
+    {
+        if (refundedTotal <= RefundedAmount || CapturedAmount == 0)
+        {
+            return;
+        }
+
+        RefundedAmount = refundedTotal;
+        PaymentStatus = RefundedAmount >= CapturedAmount ? Orders.PaymentStatus.Refunded : Orders.PaymentStatus.PartiallyRefunded;
+        Version++;
+    }
+}
