@@ -6,6 +6,10 @@ namespace Headless.Carts;
 public static class CartStatus
 {
     public const string Open = "OPEN";
+
+    /// <summary>Payment is being authorized: the cart is frozen, and comes back as it was if the card declines.</summary>
+    public const string CheckingOut = "CHECKING_OUT";
+
     public const string CheckedOut = "CHECKED_OUT";
 }
 
@@ -69,11 +73,38 @@ public sealed class Cart : IEntity, ITenantOwned
         }
     }
 
-    public void MarkCheckedOut(DateTimeOffset now)
+    /// <summary>Freezes the cart while its payment is authorized. It stays the clinic's cart until checkout completes.</summary>
+    public void BeginCheckout(DateTimeOffset now)
     {
         EnsureOpen();
+        Status = CartStatus.CheckingOut;
+        Version++;
+        UpdatedAt = now;
+    }
+
+    /// <summary>Payment authorized: the cart becomes history and the clinic gets a new one.</summary>
+    public void CompleteCheckout(DateTimeOffset now)
+    {
+        if (Status != CartStatus.CheckingOut)
+        {
+            throw new InvalidOperationException("The cart is not being checked out.");
+        }
+
         Status = CartStatus.CheckedOut;
         OpenClinicId = null;
+        Version++;
+        UpdatedAt = now;
+    }
+
+    /// <summary>Payment declined: the cart is open again exactly as it was, so the coordinator can retry.</summary>
+    public void AbortCheckout(DateTimeOffset now)
+    {
+        if (Status != CartStatus.CheckingOut)
+        {
+            throw new InvalidOperationException("The cart is not being checked out.");
+        }
+
+        Status = CartStatus.Open;
         Version++;
         UpdatedAt = now;
     }

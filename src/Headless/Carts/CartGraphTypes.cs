@@ -94,6 +94,7 @@ public sealed class CartStatusType : EnumerationGraphType
         Name = "CartStatus";
         Description = "Where a cart is in its life.";
         Add(CartStatus.Open, CartStatus.Open, "The clinic's current cart: it can be edited, validated and checked out.");
+        Add(CartStatus.CheckingOut, CartStatus.CheckingOut, "Checkout is authorizing payment: edits wait. The cart returns to OPEN if the payment fails.");
         Add(CartStatus.CheckedOut, CartStatus.CheckedOut, "Checked out into an order; it no longer changes.");
     }
 }

@@ -138,6 +138,11 @@ public sealed class CartService(IDbContextFactory<HeadlessDbContext> contexts, T
             return NotFound("clinicId", "No clinic with this ID exists in your organization.");
         }
 
+        if (!cart.IsOpen)
+        {
+            return NotOpen(cart);
+        }
+
         if (VersionMismatch(cart, expectedVersion) is { } mismatch)
         {
             return mismatch;
@@ -414,10 +419,15 @@ public sealed class CartService(IDbContextFactory<HeadlessDbContext> contexts, T
             return (null, NotFound("cartId", "No cart with this ID exists in your organization."));
         }
 
-        return cart.IsOpen
-            ? (cart, null)
-            : (null, new CartEditResult(null, [new UserError(UserErrorCode.CartNotOpen, ["cartId"], "This cart was checked out and can no longer change. Use the clinic's open cart.")]));
+        return cart.IsOpen ? (cart, null) : (null, NotOpen(cart));
     }
+
+    private static CartEditResult NotOpen(Cart cart) => new(null, [new UserError(
+        UserErrorCode.CartNotOpen,
+        [cart.Status == CartStatus.CheckingOut ? "clinicId" : "cartId"],
+        cart.Status == CartStatus.CheckingOut
+            ? "The cart is being checked out. If the payment fails the cart reopens unchanged; otherwise the clinic gets a new cart."
+            : "This cart was checked out and can no longer change. Use the clinic's open cart.")]);
 
     private static CartEditResult? VersionMismatch(Cart cart, int? expectedVersion) =>
         expectedVersion is { } v && v != cart.Version

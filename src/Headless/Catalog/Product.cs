@@ -84,4 +84,18 @@ public sealed class Offering : IEntity
     public bool IsAvailable => Active && !Product.Discontinued;
 
     public void Deactivate() => Active = false;
+
+    /// <summary>Holds units for a checked-out order. Validation checked the count; a race is caught by the concurrency token.</summary>
+    public void Reserve(int units)
+    {
+        if (units > Stock)
+        {
+            throw new InvalidOperationException("Not enough stock to reserve.");
+        }
+
+        Stock -= units;
+    }
+
+    /// <summary>Gives back units held for an order that will not be filled (declined payment).</summary>
+    public void Release(int units) => Stock += units;
 }

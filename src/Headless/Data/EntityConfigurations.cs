@@ -30,6 +30,7 @@ internal sealed class OrganizationConfiguration : IEntityTypeConfiguration<Organ
         b.ToTable("Organizations");
         b.Property(x => x.Name).HasMaxLength(200);
         b.Property(x => x.Slug).HasMaxLength(100);
+        b.Property(x => x.PaymentCustomerId).HasMaxLength(100);
         b.HasIndex(x => x.Slug).IsUnique();
     }
 }
@@ -142,6 +143,9 @@ internal sealed class OfferingConfiguration : IEntityTypeConfiguration<Offering>
     {
         b.ToTable("Offerings");
         b.Property(x => x.Currency).HasMaxLength(3);
+
+        // Checkouts reserve stock concurrently: a reservation based on a stale count fails and is retried.
+        b.Property(x => x.Stock).IsConcurrencyToken();
         b.HasOne(x => x.Product).WithMany().HasForeignKey(x => x.ProductId).OnDelete(DeleteBehavior.Restrict);
         b.HasOne(x => x.Pharmacy).WithMany().HasForeignKey(x => x.PharmacyId).OnDelete(DeleteBehavior.Restrict);
         b.HasIndex(x => new { x.ProductId, x.PharmacyId }).IsUnique();

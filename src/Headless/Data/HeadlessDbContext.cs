@@ -3,6 +3,7 @@ using Headless.Auth;
 using Headless.Carts;
 using Headless.Catalog;
 using Headless.Clinics;
+using Headless.Orders;
 using Headless.Organizations;
 using Headless.Patients;
 using Headless.Prescribers;
@@ -46,6 +47,10 @@ public abstract class HeadlessDbContext(DbContextOptions options, TenantContext 
     public DbSet<CartLine> CartLines => Set<CartLine>();
 
     public DbSet<CartValidation> CartValidations => Set<CartValidation>();
+
+    public DbSet<Order> Orders => Set<Order>();
+
+    public DbSet<OrderLine> OrderLines => Set<OrderLine>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

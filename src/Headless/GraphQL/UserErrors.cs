@@ -45,8 +45,20 @@ public enum UserErrorCode
     [Description("The cart changed since the version the client sent; reload it and apply the change again.")]
     CartVersionMismatch,
 
-    [Description("The cart was checked out and can no longer change.")]
+    [Description("The cart was checked out, or is being checked out, and cannot change now.")]
     CartNotOpen,
+
+    [Description("Validation found errors on the cart; the issues are on the payload and on the lines.")]
+    CartHasErrors,
+
+    [Description("The cart has no lines.")]
+    CartEmpty,
+
+    [Description("The idempotency key was already used for a different checkout.")]
+    IdempotencyKeyReused,
+
+    [Description("The payment method was declined; the order is kept as PAYMENT_FAILED and the cart is open again.")]
+    PaymentDeclined,
 }
 
 /// <summary>A problem with a mutation's input, pointing at the input field that caused it.</summary>

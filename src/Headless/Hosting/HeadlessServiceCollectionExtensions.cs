@@ -1,11 +1,15 @@
 using Headless.Auth;
 using Headless.Carts;
 using Headless.Catalog;
+using Headless.Checkout;
 using Headless.Clinics;
 using Headless.Data;
 using Headless.Demo;
 using Headless.GraphQL;
+using Headless.Orders;
 using Headless.Organizations;
+using Headless.Payments;
+using Headless.Payments.Stripe;
 using Headless.Patients;
 using Headless.Prescribers;
 using Headless.Transport;
@@ -30,6 +34,9 @@ public static class HeadlessServiceCollectionExtensions
         services.AddCatalog();
         services.AddCarts();
         services.AddCartValidation();
+        services.AddPayments();
+        services.AddOrders();
+        services.AddCheckout();
         services.AddDemo();
         services.AddHostedService<DatabaseStartup>();
         return services;
@@ -40,6 +47,7 @@ public static class HeadlessServiceCollectionExtensions
     {
         app.UseAuthentication();
         app.MapGraphQLHttp("/graphql");
+        app.MapStripeWebhooks();
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new() { Predicate = c => c.Tags.Contains("ready") });
         return app;

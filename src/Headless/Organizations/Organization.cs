@@ -24,4 +24,9 @@ public sealed class Organization : IEntity
     public string Slug { get; private set; } = "";
 
     public DateTimeOffset CreatedAt { get; private set; }
+
+    /// <summary>The organization's customer at the payment gateway (one per organization), once created.</summary>
+    public string? PaymentCustomerId { get; private set; }
+
+    public void SetPaymentCustomer(string customerId) => PaymentCustomerId ??= customerId;
 }

@@ -44,7 +44,11 @@ public sealed class CartValidator(TimeProvider clock, IEnumerable<IActiveFillSou
         return validation;
     }
 
-    public async Task<CartValidation> ValidateAsync(HeadlessDbContext db, Cart cart, CancellationToken ct)
+    public async Task<CartValidation> ValidateAsync(HeadlessDbContext db, Cart cart, CancellationToken ct) =>
+        (await RunAsync(db, cart, ct)).Validation;
+
+    /// <summary>Validates and also returns the lines as the rules saw them, for checkout to turn into order lines.</summary>
+    public async Task<(CartValidation Validation, List<CartLine> Lines)> RunAsync(HeadlessDbContext db, Cart cart, CancellationToken ct)
     {
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
         var lines = await CartSnapshot.LoadLinesAsync(db, cart.Id, ct);
@@ -64,7 +68,7 @@ public sealed class CartValidator(TimeProvider clock, IEnumerable<IActiveFillSou
         }
 
         var issues = Evaluate(lines, alternatives, fills, today, options.Value);
-        return new CartValidation(cart.OrganizationId, cart.Id, cart.Version, issues, clock.GetUtcNow());
+        return (new CartValidation(cart.OrganizationId, cart.Id, cart.Version, issues, clock.GetUtcNow()), lines);
     }
 
     /// <summary>The rules themselves: pure, in memory, over the whole cart at once.</summary>

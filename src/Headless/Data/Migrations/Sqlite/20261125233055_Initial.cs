@@ -19,7 +19,8 @@ namespace Headless.Data.Migrations.Sqlite
                         .Annotation("Sqlite:Autoincrement", true),
                     Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
                     Slug = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    PaymentCustomerId = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true)
                 },
                 constraints: table =>
                 {
@@ -58,6 +59,19 @@ namespace Headless.Data.Migrations.Sqlite
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_Products", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "StripeEvents",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", maxLength: 255, nullable: false),
+                    Type = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    ReceivedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_StripeEvents", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -353,6 +367,124 @@ namespace Headless.Data.Migrations.Sqlite
                         onDelete: ReferentialAction.Cascade);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "Orders",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    OrganizationId = table.Column<long>(type: "INTEGER", nullable: false),
+                    ClinicId = table.Column<long>(type: "INTEGER", nullable: false),
+                    CartId = table.Column<long>(type: "INTEGER", nullable: false),
+                    IdempotencyKey = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    PaymentMethodId = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 30, nullable: false),
+                    PaymentStatus = table.Column<string>(type: "TEXT", maxLength: 30, nullable: false),
+                    Currency = table.Column<string>(type: "TEXT", maxLength: 3, nullable: false),
+                    Total = table.Column<long>(type: "INTEGER", nullable: false),
+                    CapturedAmount = table.Column<long>(type: "INTEGER", nullable: false),
+                    RefundedAmount = table.Column<long>(type: "INTEGER", nullable: false),
+                    Gateway = table.Column<string>(type: "TEXT", maxLength: 20, nullable: true),
+                    PaymentIntentId = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    PaymentFailureCode = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    PaymentFailureMessage = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
+                    PlacedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    AuthorizedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    CaptureDeadline = table.Column<long>(type: "INTEGER", nullable: true),
+                    CapturedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    PaymentLeaseUntil = table.Column<long>(type: "INTEGER", nullable: true),
+                    Version = table.Column<int>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Orders", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Orders_Carts_CartId",
+                        column: x => x.CartId,
+                        principalTable: "Carts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                    table.ForeignKey(
+                        name: "FK_Orders_Clinics_ClinicId",
+                        column: x => x.ClinicId,
+                        principalTable: "Clinics",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                    table.ForeignKey(
+                        name: "FK_Orders_Organizations_OrganizationId",
+                        column: x => x.OrganizationId,
+                        principalTable: "Organizations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "OrderLines",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    OrganizationId = table.Column<long>(type: "INTEGER", nullable: false),
+                    OrderId = table.Column<long>(type: "INTEGER", nullable: false),
+                    Position = table.Column<int>(type: "INTEGER", nullable: false),
+                    SourceCartLineId = table.Column<long>(type: "INTEGER", nullable: false),
+                    PatientId = table.Column<long>(type: "INTEGER", nullable: false),
+                    ProductId = table.Column<long>(type: "INTEGER", nullable: false),
+                    PharmacyId = table.Column<long>(type: "INTEGER", nullable: false),
+                    OfferingId = table.Column<long>(type: "INTEGER", nullable: false),
+                    PrescriberId = table.Column<long>(type: "INTEGER", nullable: false),
+                    Quantity = table.Column<int>(type: "INTEGER", nullable: false),
+                    Sig = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: false),
+                    DaysSupply = table.Column<int>(type: "INTEGER", nullable: false),
+                    ShipToLine1 = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    ShipToLine2 = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    ShipToCity = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    ShipToState = table.Column<string>(type: "TEXT", maxLength: 2, nullable: false),
+                    ShipToZip = table.Column<string>(type: "TEXT", maxLength: 10, nullable: false),
+                    RoutingReason = table.Column<string>(type: "TEXT", maxLength: 300, nullable: false),
+                    UnitPrice = table.Column<long>(type: "INTEGER", nullable: false),
+                    LineTotal = table.Column<long>(type: "INTEGER", nullable: false),
+                    ShippingShare = table.Column<long>(type: "INTEGER", nullable: false),
+                    Amount = table.Column<long>(type: "INTEGER", nullable: false),
+                    CapturedAmount = table.Column<long>(type: "INTEGER", nullable: false),
+                    RefundedAmount = table.Column<long>(type: "INTEGER", nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 30, nullable: false),
+                    PaymentStatus = table.Column<string>(type: "TEXT", maxLength: 30, nullable: false),
+                    StatusReasonCode = table.Column<string>(type: "TEXT", maxLength: 40, nullable: true),
+                    StatusReasonMessage = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
+                    StatusReasonFixable = table.Column<bool>(type: "INTEGER", nullable: true),
+                    StatusSince = table.Column<long>(type: "INTEGER", nullable: false),
+                    Sequence = table.Column<int>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_OrderLines", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_OrderLines_Offerings_OfferingId",
+                        column: x => x.OfferingId,
+                        principalTable: "Offerings",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                    table.ForeignKey(
+                        name: "FK_OrderLines_Orders_OrderId",
+                        column: x => x.OrderId,
+                        principalTable: "Orders",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_OrderLines_Patients_PatientId",
+                        column: x => x.PatientId,
+                        principalTable: "Patients",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                    table.ForeignKey(
+                        name: "FK_OrderLines_Prescribers_PrescriberId",
+                        column: x => x.PrescriberId,
+                        principalTable: "Prescribers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "IX_ApiKeys_OrganizationId",
                 table: "ApiKeys",
@@ -423,6 +555,58 @@ namespace Headless.Data.Migrations.Sqlite
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_OrderLines_OfferingId",
+                table: "OrderLines",
+                column: "OfferingId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_OrderLines_OrderId_Position",
+                table: "OrderLines",
+                columns: new[] { "OrderId", "Position" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_OrderLines_OrganizationId_PatientId_ProductId",
+                table: "OrderLines",
+                columns: new[] { "OrganizationId", "PatientId", "ProductId" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_OrderLines_PatientId",
+                table: "OrderLines",
+                column: "PatientId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_OrderLines_PrescriberId",
+                table: "OrderLines",
+                column: "PrescriberId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Orders_CartId",
+                table: "Orders",
+                column: "CartId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Orders_ClinicId",
+                table: "Orders",
+                column: "ClinicId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Orders_OrganizationId_IdempotencyKey",
+                table: "Orders",
+                columns: new[] { "OrganizationId", "IdempotencyKey" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Orders_PaymentIntentId",
+                table: "Orders",
+                column: "PaymentIntentId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Orders_PaymentStatus_CaptureDeadline",
+                table: "Orders",
+                columns: new[] { "PaymentStatus", "CaptureDeadline" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Organizations_Slug",
                 table: "Organizations",
                 column: "Slug",
@@ -464,19 +648,25 @@ namespace Headless.Data.Migrations.Sqlite
                 name: "CartValidations");
 
             migrationBuilder.DropTable(
+                name: "OrderLines");
+
+            migrationBuilder.DropTable(
                 name: "PharmacyShippingStates");
 
             migrationBuilder.DropTable(
                 name: "PrescriberLicenses");
 
             migrationBuilder.DropTable(
+                name: "StripeEvents");
+
+            migrationBuilder.DropTable(
                 name: "Offerings");
 
             migrationBuilder.DropTable(
-                name: "Patients");
+                name: "Orders");
 
             migrationBuilder.DropTable(
-                name: "Carts");
+                name: "Patients");
 
             migrationBuilder.DropTable(
                 name: "Prescribers");
@@ -486,6 +676,9 @@ namespace Headless.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "Products");
+
+            migrationBuilder.DropTable(
+                name: "Carts");
 
             migrationBuilder.DropTable(
                 name: "Clinics");

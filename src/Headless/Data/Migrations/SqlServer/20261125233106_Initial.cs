@@ -19,7 +19,8 @@ namespace Headless.Data.Migrations.SqlServer
                         .Annotation("SqlServer:Identity", "1, 1"),
                     Name = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
                     Slug = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    PaymentCustomerId = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: true)
                 },
                 constraints: table =>
                 {
@@ -58,6 +59,19 @@ namespace Headless.Data.Migrations.SqlServer
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_Products", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "StripeEvents",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "nvarchar(255)", maxLength: 255, nullable: false),
+                    Type = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: false),
+                    ReceivedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_StripeEvents", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -353,6 +367,124 @@ namespace Headless.Data.Migrations.SqlServer
                         onDelete: ReferentialAction.Cascade);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "Orders",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    OrganizationId = table.Column<long>(type: "bigint", nullable: false),
+                    ClinicId = table.Column<long>(type: "bigint", nullable: false),
+                    CartId = table.Column<long>(type: "bigint", nullable: false),
+                    IdempotencyKey = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    PaymentMethodId = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    Status = table.Column<string>(type: "nvarchar(30)", maxLength: 30, nullable: false),
+                    PaymentStatus = table.Column<string>(type: "nvarchar(30)", maxLength: 30, nullable: false),
+                    Currency = table.Column<string>(type: "nvarchar(3)", maxLength: 3, nullable: false),
+                    Total = table.Column<long>(type: "bigint", nullable: false),
+                    CapturedAmount = table.Column<long>(type: "bigint", nullable: false),
+                    RefundedAmount = table.Column<long>(type: "bigint", nullable: false),
+                    Gateway = table.Column<string>(type: "nvarchar(20)", maxLength: 20, nullable: true),
+                    PaymentIntentId = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: true),
+                    PaymentFailureCode = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: true),
+                    PaymentFailureMessage = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    PlacedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    AuthorizedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    CaptureDeadline = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    CapturedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    PaymentLeaseUntil = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    Version = table.Column<int>(type: "int", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Orders", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Orders_Carts_CartId",
+                        column: x => x.CartId,
+                        principalTable: "Carts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                    table.ForeignKey(
+                        name: "FK_Orders_Clinics_ClinicId",
+                        column: x => x.ClinicId,
+                        principalTable: "Clinics",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                    table.ForeignKey(
+                        name: "FK_Orders_Organizations_OrganizationId",
+                        column: x => x.OrganizationId,
+                        principalTable: "Organizations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "OrderLines",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    OrganizationId = table.Column<long>(type: "bigint", nullable: false),
+                    OrderId = table.Column<long>(type: "bigint", nullable: false),
+                    Position = table.Column<int>(type: "int", nullable: false),
+                    SourceCartLineId = table.Column<long>(type: "bigint", nullable: false),
+                    PatientId = table.Column<long>(type: "bigint", nullable: false),
+                    ProductId = table.Column<long>(type: "bigint", nullable: false),
+                    PharmacyId = table.Column<long>(type: "bigint", nullable: false),
+                    OfferingId = table.Column<long>(type: "bigint", nullable: false),
+                    PrescriberId = table.Column<long>(type: "bigint", nullable: false),
+                    Quantity = table.Column<int>(type: "int", nullable: false),
+                    Sig = table.Column<string>(type: "nvarchar(1000)", maxLength: 1000, nullable: false),
+                    DaysSupply = table.Column<int>(type: "int", nullable: false),
+                    ShipToLine1 = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    ShipToLine2 = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    ShipToCity = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: false),
+                    ShipToState = table.Column<string>(type: "nvarchar(2)", maxLength: 2, nullable: false),
+                    ShipToZip = table.Column<string>(type: "nvarchar(10)", maxLength: 10, nullable: false),
+                    RoutingReason = table.Column<string>(type: "nvarchar(300)", maxLength: 300, nullable: false),
+                    UnitPrice = table.Column<long>(type: "bigint", nullable: false),
+                    LineTotal = table.Column<long>(type: "bigint", nullable: false),
+                    ShippingShare = table.Column<long>(type: "bigint", nullable: false),
+                    Amount = table.Column<long>(type: "bigint", nullable: false),
+                    CapturedAmount = table.Column<long>(type: "bigint", nullable: false),
+                    RefundedAmount = table.Column<long>(type: "bigint", nullable: false),
+                    Status = table.Column<string>(type: "nvarchar(30)", maxLength: 30, nullable: false),
+                    PaymentStatus = table.Column<string>(type: "nvarchar(30)", maxLength: 30, nullable: false),
+                    StatusReasonCode = table.Column<string>(type: "nvarchar(40)", maxLength: 40, nullable: true),
+                    StatusReasonMessage = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    StatusReasonFixable = table.Column<bool>(type: "bit", nullable: true),
+                    StatusSince = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    Sequence = table.Column<int>(type: "int", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_OrderLines", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_OrderLines_Offerings_OfferingId",
+                        column: x => x.OfferingId,
+                        principalTable: "Offerings",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                    table.ForeignKey(
+                        name: "FK_OrderLines_Orders_OrderId",
+                        column: x => x.OrderId,
+                        principalTable: "Orders",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_OrderLines_Patients_PatientId",
+                        column: x => x.PatientId,
+                        principalTable: "Patients",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                    table.ForeignKey(
+                        name: "FK_OrderLines_Prescribers_PrescriberId",
+                        column: x => x.PrescriberId,
+                        principalTable: "Prescribers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "IX_ApiKeys_OrganizationId",
                 table: "ApiKeys",
@@ -424,6 +556,58 @@ namespace Headless.Data.Migrations.SqlServer
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_OrderLines_OfferingId",
+                table: "OrderLines",
+                column: "OfferingId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_OrderLines_OrderId_Position",
+                table: "OrderLines",
+                columns: new[] { "OrderId", "Position" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_OrderLines_OrganizationId_PatientId_ProductId",
+                table: "OrderLines",
+                columns: new[] { "OrganizationId", "PatientId", "ProductId" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_OrderLines_PatientId",
+                table: "OrderLines",
+                column: "PatientId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_OrderLines_PrescriberId",
+                table: "OrderLines",
+                column: "PrescriberId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Orders_CartId",
+                table: "Orders",
+                column: "CartId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Orders_ClinicId",
+                table: "Orders",
+                column: "ClinicId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Orders_OrganizationId_IdempotencyKey",
+                table: "Orders",
+                columns: new[] { "OrganizationId", "IdempotencyKey" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Orders_PaymentIntentId",
+                table: "Orders",
+                column: "PaymentIntentId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Orders_PaymentStatus_CaptureDeadline",
+                table: "Orders",
+                columns: new[] { "PaymentStatus", "CaptureDeadline" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Organizations_Slug",
                 table: "Organizations",
                 column: "Slug",
@@ -466,19 +650,25 @@ namespace Headless.Data.Migrations.SqlServer
                 name: "CartValidations");
 
             migrationBuilder.DropTable(
+                name: "OrderLines");
+
+            migrationBuilder.DropTable(
                 name: "PharmacyShippingStates");
 
             migrationBuilder.DropTable(
                 name: "PrescriberLicenses");
 
             migrationBuilder.DropTable(
+                name: "StripeEvents");
+
+            migrationBuilder.DropTable(
                 name: "Offerings");
 
             migrationBuilder.DropTable(
-                name: "Patients");
+                name: "Orders");
 
             migrationBuilder.DropTable(
-                name: "Carts");
+                name: "Patients");
 
             migrationBuilder.DropTable(
                 name: "Prescribers");
@@ -488,6 +678,9 @@ namespace Headless.Data.Migrations.SqlServer
 
             migrationBuilder.DropTable(
                 name: "Products");
+
+            migrationBuilder.DropTable(
+                name: "Carts");
 
             migrationBuilder.DropTable(
                 name: "Clinics");

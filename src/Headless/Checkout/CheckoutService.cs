@@ -1,0 +1,179 @@
+using Headless.Carts;
+using Headless.Data;
+using Headless.GraphQL;
+using Headless.Orders;
+using Headless.Payments;
+using Headless.Validation;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Headless.Checkout;
+
+/// <summary>Input of cartCheckout.</summary>
+public sealed record CartCheckoutInput
+{
+    public string? CartId { get; init; }
+
+    public int? ExpectedVersion { get; init; }
+
+    public string? PaymentMethodId { get; init; }
+
+    public string? IdempotencyKey { get; init; }
+}
+
+/// <summary>What checkout produced: the order (also when payment failed), the clinic's open cart, and why it refused if it did.</summary>
+public sealed record CheckoutResult(Order? Order, Cart? Cart, CartValidation? Validation, IReadOnlyList<UserError> UserErrors);
+
+/// <summary>
+/// Checkout in three steps, so that no failure can charge twice, lose an order or lose a cart:
+/// 1. one transaction re-validates the cart at the client's version, creates the order under the client's
+///    idempotency key, reserves stock and freezes the cart;
+/// 2. the gateway authorizes the total with a key derived from the order, outside any transaction;
+/// 3. one transaction records the outcome: the order is submitted and the clinic gets a new cart, or the
+///    order is kept as PAYMENT_FAILED, stock is released and the cart reopens as it was.
+/// A retry with the same idempotency key finds the order and resumes at step 2 if step 3 never happened;
+/// the gateway's own idempotency returns the first authorization instead of making a second one.
+/// </summary>
+public sealed class CheckoutService(
+    IDbContextFactory<HeadlessDbContext> contexts,
+    CartValidator validator,
+    PaymentSettlement settlement,
+    TimeProvider clock)
+{
+    private const int MaxKeyLength = 200;
+
+    public async Task<CheckoutResult> CheckoutAsync(CartCheckoutInput input, CancellationToken ct)
+    {
+        var errors = new UserErrorList();
+        if (!GlobalId.TryDecode(input.CartId, "Cart", out var cartId))
+        {
+            errors.Add(UserErrorCode.NotFound, "No cart with this ID exists in your organization.", "input", "cartId");
+        }
+
+        if (input.ExpectedVersion is null)
+        {
+            errors.Add(UserErrorCode.Required, "Send the cart version you validated as expectedVersion.", "input", "expectedVersion");
+        }
+
+        var key = input.IdempotencyKey?.Trim();
+        if (string.IsNullOrEmpty(key) || key.Length > MaxKeyLength)
+        {
+            errors.Add(string.IsNullOrEmpty(key) ? UserErrorCode.Required : UserErrorCode.TooLong, $"Send an idempotency key of 1 to {MaxKeyLength} characters, the same one on every retry of this checkout.", "input", "idempotencyKey");
+        }
+
+        var paymentMethod = input.PaymentMethodId?.Trim();
+        if (string.IsNullOrEmpty(paymentMethod) || paymentMethod.Length > MaxKeyLength)
+        {
+            errors.Add(UserErrorCode.Required, "A payment method ID is required.", "input", "paymentMethodId");
+        }
+
+        if (errors.Count > 0)
+        {
+            return new CheckoutResult(null, null, null, errors);
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var db = await contexts.CreateDbContextAsync(ct);
+            if (await db.Orders.AsNoTracking().FirstOrDefaultAsync(o => o.IdempotencyKey == key, ct) is { } existing)
+            {
+                return existing.CartId == cartId
+                    ? await ResumeAsync(existing.Id, leaseHeld: false, ct)
+                    : new CheckoutResult(null, null, null, [new UserError(UserErrorCode.IdempotencyKeyReused, ["input", "idempotencyKey"], "This idempotency key was used for another cart's checkout. Use a new key for a new checkout.")]);
+            }
+
+            try
+            {
+                var (orderId, refusal) = await CreateOrderAsync(db, cartId, input.ExpectedVersion!.Value, key!, paymentMethod!, ct);
+                if (refusal is null)
+                {
+                    return await ResumeAsync(orderId, leaseHeld: true, ct);
+                }
+
+                // A concurrent request with the same key may have frozen the cart a moment ago: that is this
+                // checkout, already under way, not a reason to refuse.
+                await using var recheck = await contexts.CreateDbContextAsync(ct);
+                return await recheck.Orders.AsNoTracking().FirstOrDefaultAsync(o => o.IdempotencyKey == key, ct) is { } raced && raced.CartId == cartId
+                    ? await ResumeAsync(raced.Id, leaseHeld: false, ct)
+                    : refusal;
+            }
+            catch (DbUpdateException) when (attempt < 4)
+            {
+                // A concurrent request with the same key created the order, or a concurrent checkout took the
+                // stock this one counted on. Look again: the first case resumes that order, the second re-validates.
+            }
+        }
+    }
+
+    private async Task<(long OrderId, CheckoutResult? Refusal)> CreateOrderAsync(HeadlessDbContext db, long cartId, int expectedVersion, string key, string paymentMethod, CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var cart = await db.Carts.FirstOrDefaultAsync(c => c.Id == cartId, ct);
+        if (cart is null)
+        {
+            return (0, Refuse(UserErrorCode.NotFound, "cartId", "No cart with this ID exists in your organization."));
+        }
+
+        if (!cart.IsOpen)
+        {
+            return (0, Refuse(UserErrorCode.CartNotOpen, "cartId", "This cart was checked out or is being checked out."));
+        }
+
+        if (cart.Version != expectedVersion)
+        {
+            return (0, Refuse(UserErrorCode.CartVersionMismatch, "expectedVersion", $"The cart changed since version {expectedVersion}; it is now at version {cart.Version}. Validate it again and check out that version."));
+        }
+
+        // Validation runs again inside the transaction: what is charged is exactly what was checked.
+        var (validation, lines) = await validator.RunAsync(db, cart, ct);
+        if (validation.ErrorCount > 0)
+        {
+            db.CartValidations.Add(validation);
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+            return (0, new CheckoutResult(null, cart, validation, [new UserError(UserErrorCode.CartHasErrors, ["input", "cartId"], $"Validation found {validation.ErrorCount} error(s); fix them and check out again.", validation.Issues.Where(i => i.Severity == IssueSeverity.Error && i.LineId is not null).Select(i => GlobalId.Encode("CartLine", i.LineId!.Value)).Distinct().ToList())]));
+        }
+
+        if (lines.Count == 0)
+        {
+            return (0, Refuse(UserErrorCode.CartEmpty, "cartId", "The cart has no lines."));
+        }
+
+        var now = clock.GetUtcNow();
+        var priced = CartSnapshot.Price(lines);
+        var order = new Order(cart.OrganizationId, cart.ClinicId, cart.Id, key, paymentMethod, lines[0].Offering.Currency, now);
+        for (var i = 0; i < priced.Count; i++)
+        {
+            order.AddLine(new OrderLine(order, i + 1, priced[i], now));
+        }
+
+        order.TryTakePaymentLease(now, PaymentSettlement.AuthorizationLease);
+        var demand = lines.GroupBy(l => l.OfferingId).ToDictionary(g => g.Key, g => g.Sum(l => l.Quantity!.Value));
+        var offeringIds = demand.Keys.ToList();
+        foreach (var offering in await db.Offerings.Where(o => offeringIds.Contains(o.Id)).ToListAsync(ct))
+        {
+            offering.Reserve(demand[offering.Id]);
+        }
+
+        cart.BeginCheckout(now);
+        db.CartValidations.Add(validation);
+        db.Orders.Add(order);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return (order.Id, null);
+
+        CheckoutResult Refuse(UserErrorCode code, string field, string message) =>
+            new(null, cart, null, [new UserError(code, ["input", field], message)]);
+    }
+
+    private async Task<CheckoutResult> ResumeAsync(long orderId, bool leaseHeld, CancellationToken ct)
+    {
+        var order = await settlement.AuthorizeAsync(orderId, leaseHeld, ct);
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var openCart = await db.Carts.AsNoTracking().FirstOrDefaultAsync(c => c.OpenClinicId == order.ClinicId, ct);
+        var errors = order.Status == OrderStatus.PaymentFailed
+            ? [new UserError(UserErrorCode.PaymentDeclined, ["input", "paymentMethodId"], order.PaymentFailureMessage ?? "The payment was declined.")]
+            : new List<UserError>();
+        return new CheckoutResult(order, openCart, null, errors);
+    }
+}

@@ -1,0 +1,219 @@
+using System.Globalization;
+using Headless.Carts;
+using Headless.Shared;
+
+namespace Headless.Orders;
+
+/// <summary>Order line statuses, stored as strings (DESIGN.md's lifecycle).</summary>
+public static class OrderLineStatus
+{
+    public const string PendingPayment = "PENDING_PAYMENT";
+    public const string PaymentFailed = "PAYMENT_FAILED";
+    public const string Submitted = "SUBMITTED";
+    public const string Received = "RECEIVED";
+    public const string Compounding = "COMPOUNDING";
+    public const string Shipped = "SHIPPED";
+    public const string Delivered = "DELIVERED";
+    public const string Rejected = "REJECTED";
+    public const string Cancelled = "CANCELLED";
+    public const string OnHold = "ON_HOLD";
+
+    /// <summary>The pharmacy has taken the line on: it will be charged.</summary>
+    public static bool IsAccepted(string status) => status is Received or Compounding or Shipped or Delivered or OnHold;
+
+    /// <summary>The line will not be filled: it must not be charged (or is refunded).</summary>
+    public static bool IsDeclined(string status) => status is Rejected or Cancelled;
+}
+
+/// <summary>Payment state of one line, stored as strings.</summary>
+public static class LinePaymentStatus
+{
+    public const string Pending = "PENDING";
+    public const string Authorized = "AUTHORIZED";
+    public const string Captured = "CAPTURED";
+    public const string Refunded = "REFUNDED";
+
+    /// <summary>Declined before capture: never charged.</summary>
+    public const string Voided = "VOIDED";
+
+    /// <summary>Accepted only after the order's one capture: not charged.</summary>
+    public const string NotCaptured = "NOT_CAPTURED";
+
+    public const string Failed = "FAILED";
+}
+
+/// <summary>
+/// One cart line after checkout: a stable number (HX-10042-03), the amounts the cart showed, and its own
+/// status, so one rejected line never hides or stops the others.
+/// </summary>
+public sealed class OrderLine : IEntity, ITenantOwned
+{
+    private OrderLine()
+    {
+    }
+
+    public OrderLine(Order order, int position, PricedLine priced, DateTimeOffset now)
+    {
+        var line = priced.Line;
+        Order = order;
+        OrganizationId = order.OrganizationId;
+        Position = position;
+        SourceCartLineId = line.Id;
+        PatientId = line.PatientId;
+        ProductId = line.ProductId;
+        PharmacyId = line.PharmacyId;
+        OfferingId = line.OfferingId;
+        PrescriberId = line.PrescriberId ?? throw new InvalidOperationException("A validated line always has a prescriber.");
+        Quantity = line.Quantity ?? throw new InvalidOperationException("A validated line always has a quantity.");
+        Sig = line.Sig ?? "";
+        DaysSupply = line.DaysSupply ?? 0;
+        ShipTo = line.ShipTo.Copy();
+        RoutingReason = line.RoutingReason;
+        UnitPrice = line.Offering.UnitPrice;
+        LineTotal = priced.LineTotal;
+        ShippingShare = priced.ShippingShare;
+        Amount = priced.LandedCost;
+        Status = OrderLineStatus.PendingPayment;
+        PaymentStatus = LinePaymentStatus.Pending;
+        StatusSince = now;
+        Sequence = 1;
+    }
+
+    public long Id { get; private set; }
+
+    public long OrganizationId { get; private set; }
+
+    public long OrderId { get; private set; }
+
+    public Order Order { get; private set; } = null!;
+
+    /// <summary>1-based position in the order; with the order number it makes the line number.</summary>
+    public int Position { get; private set; }
+
+    public long SourceCartLineId { get; private set; }
+
+    public long PatientId { get; private set; }
+
+    public long ProductId { get; private set; }
+
+    public long PharmacyId { get; private set; }
+
+    public long OfferingId { get; private set; }
+
+    public long PrescriberId { get; private set; }
+
+    public int Quantity { get; private set; }
+
+    public string Sig { get; private set; } = "";
+
+    public int DaysSupply { get; private set; }
+
+    public Address ShipTo { get; private set; } = new();
+
+    public string RoutingReason { get; private set; } = "";
+
+    public long UnitPrice { get; private set; }
+
+    public long LineTotal { get; private set; }
+
+    public long ShippingShare { get; private set; }
+
+    /// <summary>What this line costs the clinic: line total plus its shipping share. Captured and refunded per line.</summary>
+    public long Amount { get; private set; }
+
+    public long CapturedAmount { get; private set; }
+
+    public long RefundedAmount { get; private set; }
+
+    public string Status { get; private set; } = OrderLineStatus.PendingPayment;
+
+    public string PaymentStatus { get; private set; } = LinePaymentStatus.Pending;
+
+    public string? StatusReasonCode { get; private set; }
+
+    public string? StatusReasonMessage { get; private set; }
+
+    public bool? StatusReasonFixable { get; private set; }
+
+    public DateTimeOffset StatusSince { get; private set; }
+
+    /// <summary>Grows with every change, so a receiver can drop a stale update.</summary>
+    public int Sequence { get; private set; }
+
+    public string Number => $"{Order.Number}-{Position.ToString("00", CultureInfo.InvariantCulture)}";
+
+    public static string FormatNumber(string orderNumber, int position) => $"{orderNumber}-{position.ToString("00", CultureInfo.InvariantCulture)}";
+
+    internal void Submit(DateTimeOffset now)
+    {
+        Move(OrderLineStatus.Submitted, null, null, null, now);
+        PaymentStatus = LinePaymentStatus.Authorized;
+    }
+
+    internal void FailPayment(DateTimeOffset now)
+    {
+        Move(OrderLineStatus.PaymentFailed, null, null, null, now);
+        PaymentStatus = LinePaymentStatus.Failed;
+    }
+
+    /// <summary>The pharmacy took the line on.</summary>
+    public void Accept(DateTimeOffset now)
+    {
+        if (Status != OrderLineStatus.Submitted)
+        {
+            throw new InvalidOperationException($"A {Status} line cannot be accepted.");
+        }
+
+        Move(OrderLineStatus.Received, null, null, null, now);
+    }
+
+    public void Reject(string reasonCode, string message, bool fixable, DateTimeOffset now)
+    {
+        if (Status is not (OrderLineStatus.Submitted or OrderLineStatus.Received or OrderLineStatus.Compounding or OrderLineStatus.OnHold))
+        {
+            throw new InvalidOperationException($"A {Status} line cannot be rejected.");
+        }
+
+        Move(OrderLineStatus.Rejected, reasonCode, message, fixable, now);
+    }
+
+    public void Cancel(string? reason, DateTimeOffset now)
+    {
+        if (Status is not (OrderLineStatus.Submitted or OrderLineStatus.Received or OrderLineStatus.OnHold))
+        {
+            throw new InvalidOperationException($"A {Status} line cannot be cancelled.");
+        }
+
+        Move(OrderLineStatus.Cancelled, "CANCELLED_BY_CLINIC", string.IsNullOrWhiteSpace(reason) ? "Cancelled by the clinic." : reason.Trim(), false, now);
+    }
+
+    internal void MarkCaptured()
+    {
+        CapturedAmount = Amount;
+        PaymentStatus = LinePaymentStatus.Captured;
+        Sequence++;
+    }
+
+    internal void MarkNotCharged()
+    {
+        PaymentStatus = OrderLineStatus.IsDeclined(Status) ? LinePaymentStatus.Voided : LinePaymentStatus.NotCaptured;
+        Sequence++;
+    }
+
+    internal void MarkRefunded()
+    {
+        RefundedAmount = CapturedAmount;
+        PaymentStatus = LinePaymentStatus.Refunded;
+        Sequence++;
+    }
+
+    private void Move(string status, string? reasonCode, string? message, bool? fixable, DateTimeOffset now)
+    {
+        Status = status;
+        StatusReasonCode = reasonCode;
+        StatusReasonMessage = message;
+        StatusReasonFixable = fixable;
+        StatusSince = now;
+        Sequence++;
+    }
+}

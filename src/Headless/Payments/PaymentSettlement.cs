@@ -1,0 +1,312 @@
+using Headless.Carts;
+using Headless.Data;
+using Headless.Orders;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Headless.Payments;
+
+/// <summary>
+/// Every money movement of an order, in one place: the authorization at checkout, the one capture for
+/// the lines the pharmacies accepted, refunds of lines declined after capture, and what the gateway
+/// reports by webhook. Gateway calls never run inside a database transaction, and each carries an
+/// idempotency key derived from the order or line, so any step can be retried after a crash.
+/// </summary>
+public sealed class PaymentSettlement(
+    HeadlessDatabase database,
+    PaymentGateways gateways,
+    IOptions<PaymentOptions> options,
+    TimeProvider clock,
+    ILogger<PaymentSettlement> logger) : IPaymentEventSink
+{
+    /// <summary>How long one request owns an order's authorization before a retry may take over.</summary>
+    public static readonly TimeSpan AuthorizationLease = TimeSpan.FromSeconds(30);
+
+    private static readonly TimeSpan WaitForOtherRequest = TimeSpan.FromSeconds(10);
+
+    public static string AuthorizeKey(long orderId) => $"hx-order-{orderId}-authorize";
+
+    public static string CaptureKey(long orderId) => $"hx-order-{orderId}-capture";
+
+    public static string CancelKey(long orderId) => $"hx-order-{orderId}-cancel";
+
+    public static string RefundKey(long lineId) => $"hx-line-{lineId}-refund";
+
+    /// <summary>
+    /// Authorizes a pending order (or returns it as it is when it is no longer pending). The request that
+    /// created the order holds its lease already (<paramref name="leaseHeld"/>); any other request, such as a
+    /// retry with the same idempotency key, takes the lease only once it has lapsed, and otherwise waits
+    /// briefly for the holder to finish rather than calling the gateway a second time.
+    /// </summary>
+    public async Task<Order> AuthorizeAsync(long orderId, bool leaseHeld, CancellationToken ct)
+    {
+        var waitUntil = DateTimeOffset.UtcNow + WaitForOtherRequest;
+        Order order;
+        while (true)
+        {
+            await using var db = database.CreatePlatformContext();
+            order = await LoadAsync(db, orderId, ct);
+            if (order.Status != OrderStatus.PendingPayment)
+            {
+                return order;
+            }
+
+            if (leaseHeld)
+            {
+                break;
+            }
+
+            if (order.TryTakePaymentLease(clock.GetUtcNow(), AuthorizationLease))
+            {
+                try
+                {
+                    await db.SaveChangesAsync(ct);
+                    break;
+                }
+                catch (DbUpdateConcurrencyException)
+                {
+                    continue;
+                }
+            }
+
+            if (DateTimeOffset.UtcNow > waitUntil)
+            {
+                return order;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), ct);
+        }
+
+        await using (var db = database.CreatePlatformContext())
+        {
+            var organization = await db.Organizations.AsNoTracking().FirstAsync(o => o.Id == order.OrganizationId, ct);
+            var gateway = order.Gateway is null ? gateways.Active : gateways.For(order.Gateway);
+
+            // An exception here means the outcome is unknown: the order stays pending and a retry (same key) asks again.
+            var result = await gateway.AuthorizeAsync(
+                new AuthorizationRequest(order.OrganizationId, organization.Name, organization.PaymentCustomerId, order.Total, order.Currency, order.PaymentMethodId, AuthorizeKey(order.Id), order.Number),
+                ct);
+            return await RecordAuthorizationAsync(order.Id, gateway.Name, result, ct);
+        }
+    }
+
+    /// <summary>Step 3 of checkout: submit the order and give the clinic a new cart, or keep it as failed and reopen the cart.</summary>
+    public async Task<Order> RecordAuthorizationAsync(long orderId, string gateway, AuthorizationResult result, CancellationToken ct)
+    {
+        await using var db = database.CreatePlatformContext();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var order = await LoadAsync(db, orderId, ct);
+        if (order.Status != OrderStatus.PendingPayment)
+        {
+            return order;
+        }
+
+        var now = clock.GetUtcNow();
+        var cart = await db.Carts.IgnoreQueryFilters().FirstAsync(c => c.Id == order.CartId, ct);
+        if (result.Succeeded)
+        {
+            order.MarkAuthorized(gateway, result.PaymentIntentId!, now, options.Value.CaptureAfter);
+            cart.CompleteCheckout(now);
+            if (result.CustomerId is not null)
+            {
+                (await db.Organizations.FirstAsync(o => o.Id == order.OrganizationId, ct)).SetPaymentCustomer(result.CustomerId);
+            }
+
+            await db.SaveChangesAsync(ct);
+
+            // Saved separately so the old cart has released the clinic's one open slot first.
+            db.Carts.Add(new Cart(order.OrganizationId, order.ClinicId, now));
+            await db.SaveChangesAsync(ct);
+        }
+        else
+        {
+            order.MarkPaymentFailed(gateway, result.PaymentIntentId, result.DeclineCode ?? "declined", result.FailureMessage ?? "The payment was declined.", now);
+            var demand = order.Lines.GroupBy(l => l.OfferingId).ToDictionary(g => g.Key, g => g.Sum(l => l.Quantity));
+            var ids = demand.Keys.ToList();
+            foreach (var offering in await db.Offerings.Where(o => ids.Contains(o.Id)).ToListAsync(ct))
+            {
+                offering.Release(demand[offering.Id]);
+            }
+
+            cart.AbortCheckout(now);
+            await db.SaveChangesAsync(ct);
+        }
+
+        await tx.CommitAsync(ct);
+        logger.LogInformation("Order {OrderId} payment {Outcome} at {Gateway}", order.Id, result.Succeeded ? "authorized" : "declined", gateway);
+        return order;
+    }
+
+    /// <summary>
+    /// The capture policy, run whenever a line is decided and by the sweep: capture once, for the accepted
+    /// lines, when every line is decided or the deadline has come; release the authorization when nothing
+    /// was accepted; refund each line declined after the capture for its own amount.
+    /// </summary>
+    public async Task SettleAsync(long orderId, CancellationToken ct)
+    {
+        await using var db = database.CreatePlatformContext();
+        var order = await LoadAsync(db, orderId, ct);
+        if (order.Gateway is null || order.PaymentIntentId is null)
+        {
+            return;
+        }
+
+        var gateway = gateways.For(order.Gateway);
+        var now = clock.GetUtcNow();
+        if (order.PaymentStatus == PaymentStatus.Authorized)
+        {
+            var allDecided = order.Lines.All(l => OrderLineStatus.IsAccepted(l.Status) || OrderLineStatus.IsDeclined(l.Status));
+            if (!allDecided && order.CaptureDeadline > now)
+            {
+                return;
+            }
+
+            var accepted = order.Lines.Where(l => OrderLineStatus.IsAccepted(l.Status)).ToList();
+            var amount = accepted.Sum(l => l.Amount);
+            if (amount == 0)
+            {
+                var canceled = await gateway.CancelAsync(new CancelRequest(order.PaymentIntentId, CancelKey(order.Id)), ct);
+                if (!canceled.Succeeded)
+                {
+                    logger.LogWarning("Releasing the authorization of order {OrderId} failed; will retry", order.Id);
+                    return;
+                }
+
+                order.MarkAuthorizationCanceled();
+            }
+            else
+            {
+                var captured = await gateway.CaptureAsync(new CaptureRequest(order.PaymentIntentId, amount, CaptureKey(order.Id)), ct);
+                if (!captured.Succeeded)
+                {
+                    logger.LogWarning("Capture of order {OrderId} failed; will retry", order.Id);
+                    return;
+                }
+
+                order.MarkCaptured(accepted, now);
+            }
+
+            foreach (var line in order.Lines.Except(accepted))
+            {
+                line.MarkNotCharged();
+            }
+
+            await SaveIgnoringRacesAsync(db, ct);
+        }
+
+        if (order.PaymentStatus is PaymentStatus.Captured or PaymentStatus.PartiallyRefunded)
+        {
+            foreach (var line in order.Lines.Where(l => OrderLineStatus.IsDeclined(l.Status) && l.PaymentStatus == LinePaymentStatus.Captured))
+            {
+                var refund = await gateway.RefundAsync(new RefundRequest(order.PaymentIntentId, line.CapturedAmount, RefundKey(line.Id)), ct);
+                if (!refund.Succeeded)
+                {
+                    logger.LogWarning("Refund of order line {LineId} failed; will retry", line.Id);
+                    continue;
+                }
+
+                order.MarkLineRefunded(line);
+                await SaveIgnoringRacesAsync(db, ct);
+            }
+        }
+    }
+
+    /// <summary>Orders the sweep should look at: capture due or possible, refunds owed, authorizations left pending.</summary>
+    public async Task<IReadOnlyList<long>> FindWorkAsync(CancellationToken ct)
+    {
+        await using var db = database.CreatePlatformContext();
+        var now = clock.GetUtcNow();
+        var staleLease = now - AuthorizationLease;
+        return await db.Orders.IgnoreQueryFilters()
+            .Where(o =>
+                (o.PaymentStatus == PaymentStatus.Authorized &&
+                    (o.CaptureDeadline <= now || !o.Lines.Any(l => l.Status == OrderLineStatus.Submitted))) ||
+                ((o.PaymentStatus == PaymentStatus.Captured || o.PaymentStatus == PaymentStatus.PartiallyRefunded) &&
+                    o.Lines.Any(l => (l.Status == OrderLineStatus.Rejected || l.Status == OrderLineStatus.Cancelled) && l.PaymentStatus == LinePaymentStatus.Captured)) ||
+                (o.Status == OrderStatus.PendingPayment && o.PaymentLeaseUntil < staleLease))
+            .OrderBy(o => o.Id)
+            .Select(o => o.Id)
+            .Take(100)
+            .ToListAsync(ct);
+    }
+
+    /// <summary>Applies a Stripe webhook (or any gateway event) to the order that owns the payment intent.</summary>
+    public async Task<bool> ApplyAsync(PaymentEvent paymentEvent, CancellationToken ct)
+    {
+        long orderId;
+        await using (var db = database.CreatePlatformContext())
+        {
+            var found = await db.Orders.IgnoreQueryFilters().AsNoTracking()
+                .Where(o => o.PaymentIntentId == paymentEvent.PaymentIntentId)
+                .Select(o => new { o.Id, o.Gateway, o.Status, o.Total })
+                .FirstOrDefaultAsync(ct);
+            if (found is null)
+            {
+                return false;
+            }
+
+            orderId = found.Id;
+        }
+
+        switch (paymentEvent.Kind)
+        {
+            case PaymentEventKind.AmountCapturableUpdated:
+            case PaymentEventKind.PaymentFailed:
+                // Only matters when our own record of the authorization was lost mid-way (checkout crashed
+                // after the gateway answered): the webhook then completes the order.
+                await using (var db = database.CreatePlatformContext())
+                {
+                    var order = await LoadAsync(db, orderId, ct);
+                    if (order.Status != OrderStatus.PendingPayment)
+                    {
+                        return true;
+                    }
+
+                    var succeeded = paymentEvent.Kind == PaymentEventKind.AmountCapturableUpdated && paymentEvent.Amount >= order.Total;
+                    await RecordAuthorizationAsync(orderId, order.Gateway ?? gateways.Active.Name,
+                        new AuthorizationResult(succeeded, paymentEvent.PaymentIntentId, null, succeeded ? null : paymentEvent.FailureCode ?? "payment_failed", succeeded ? null : paymentEvent.FailureMessage ?? "The payment failed."), ct);
+                }
+
+                return true;
+
+            case PaymentEventKind.Canceled:
+                await using (var db = database.CreatePlatformContext())
+                {
+                    var order = await LoadAsync(db, orderId, ct);
+                    order.MarkAuthorizationCanceled();
+                    await SaveIgnoringRacesAsync(db, ct);
+                }
+
+                return true;
+
+            case PaymentEventKind.Refunded:
+                await using (var db = database.CreatePlatformContext())
+                {
+                    var order = await LoadAsync(db, orderId, ct);
+                    order.ObserveRefundedTotal(paymentEvent.Amount ?? 0);
+                    await SaveIgnoringRacesAsync(db, ct);
+                }
+
+                return true;
+
+            default:
+                return false;
+        }
+    }
+
+    private static Task<Order> LoadAsync(HeadlessDbContext db, long orderId, CancellationToken ct) =>
+        db.Orders.IgnoreQueryFilters().Include(o => o.Lines).FirstAsync(o => o.Id == orderId, ct);
+
+    private static async Task SaveIgnoringRacesAsync(HeadlessDbContext db, CancellationToken ct)
+    {
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // Another settlement of the same order saved first; it saw the same facts, and the gateway keys
+            // made both calls one. The next sweep re-reads whatever is still left to do.
+        }
+    }
+}
