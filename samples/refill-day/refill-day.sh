@@ -9,10 +9,16 @@
 #    one shipment;
 # 3. validates and prints each line's issues, and checks that every rule fired on its line and nowhere else;
 # 4. fixes every problem in place with ONE cartLinesUpdate call and removes the duplicate line;
-# 5. validates again and prints that the cart is checkoutReady, with its totals by pharmacy.
+# 5. validates again and prints that the cart is checkoutReady, with its totals by pharmacy;
+# 6. checks the cart out with ONE cartCheckout call on the sandbox gateway: pm_card_chargeDeclined first (the
+#    order is PAYMENT_FAILED with its reason, the cart is OPEN again with the same lines), then, after validating
+#    again, pm_card_visa with a new idempotency key (order SUBMITTED + AUTHORIZED, a number per line, a new empty
+#    cart), then the same call with the same key again (the same order: idempotent); looks both orders up by number.
 #
 # Exits non-zero when a request fails, a mutation answers userErrors, an expected issue is missing (or an
-# unexpected error appears), or the final validation still has errors, so it doubles as an end-to-end check.
+# unexpected error appears), the final validation still has errors, or checkout does not behave as above, so it
+# doubles as an end-to-end check. It runs once per database: the orders it places make the same patients'
+# products DUPLICATE_FILL until their days supply runs out (a second run stops with a message saying so).
 # Patients are printed by external id only: no names, no dates of birth, no directions.
 # Needs bash, curl and jq. The GraphQL documents come from ../operations.
 set -euo pipefail
@@ -243,6 +249,11 @@ MISMATCHES=$(jq -r --argjson plan "$PLAN" --argjson index "$INDEX" '
   | ($plan[$i].expect | if . then [.] else [] end) as $want
   | select($errors != $want)
   | "line \($i) (\($plan[$i].patient)): expected \($want | if . == [] then "no errors" else join(",") end), got \($errors | if . == [] then "none" else join(",") end)"' <<<"$FIRST")
+# The checkout at the end places real orders: until their days supply runs out, the same patients' products
+# are DUPLICATE_FILL for the whole organization. So a second run on the same database cannot pass this check.
+EARLIER_FILL=$(jq -r '[.cartValidate.cart.lines.nodes[].issues[] | select(.code == "DUPLICATE_FILL" and (.message | startswith("Order line ")))] | first | .message // empty' <<<"$FIRST")
+[[ -z "$EARLIER_FILL" ]] ||
+  fail "the demo organization already has this refill day's orders (DUPLICATE_FILL: $EARLIER_FILL). The script checks the cart out, so it runs once per database: start the server on a fresh database."
 [[ -z "$MISMATCHES" ]] || fail "$(printf 'the first validation did not report what was seeded:\n%s' "$MISMATCHES")"
 echo
 echo "   every rule fired on its seeded line, and only there:"
@@ -310,5 +321,99 @@ jq -r "$JQ_LIB"'.cartValidate.cart
     ( .pharmacyTotals[]
       | "   \(.pharmacy.name | pad(30))  \(.lineCount | lpad(5))  \(.shipmentCount | lpad(9))  \(.subtotal | money | lpad(9))  \(.shipping | money | lpad(9))  \(.total | money | lpad(9))" ),
     "   \("cart" | pad(30))  \(.lineCount | lpad(5))  \("" | lpad(9))  \(.totals.subtotal | money | lpad(9))  \(.totals.shipping | money | lpad(9))  \(.totals.total | money | lpad(9))"' <<<"$FINAL"
+
+# ---------------------------------------------------------------------------------------------- 6. checkout
+# One cartCheckout call checks out the whole cart with one payment, on the sandbox gateway (no Stripe key):
+# first with a card that declines, then with one that is approved, then the approved call again (a retry).
+# Each attempt has its own idempotency key; a retry of one attempt sends the same key again.
+RUN="${RUN_ID:-$(date -u +%Y%m%dT%H%M%SZ)-$$}"
+DECLINED_KEY="refill-day-$RUN-1"
+APPROVED_KEY="refill-day-$RUN-2"
+CART_LINE_IDS=$(jq -c '[.cartValidate.cart.lines.nodes[].id] | sort' <<<"$FINAL")
+CART_TOTAL=$(jq -c '.cartValidate.cart.totals.total' <<<"$FINAL")
+
+# checkout VERSION PAYMENT_METHOD IDEMPOTENCY_KEY: runs cartCheckout and prints its data.
+checkout() {
+  gql cartCheckout "$(jq -n --arg c "$CART_ID" --argjson v "$1" --arg pm "$2" --arg k "$3" \
+    '{input: {cartId: $c, expectedVersion: $v, paymentMethodId: $pm, idempotencyKey: $k}, first: 100}')"
+}
+
+echo
+echo "== cartCheckout with pm_card_chargeDeclined (expectedVersion $VERSION, idempotencyKey $DECLINED_KEY)"
+DECLINED=$(checkout "$VERSION" pm_card_chargeDeclined "$DECLINED_KEY")
+jq -r '.cartCheckout
+  | "   order \(.order.number // "none"): \(.order.status // "-"), payment \(.order.paymentStatus // "-"), reason \(.order.paymentFailure.code // "-"): \(.order.paymentFailure.message // "-")",
+    ( .userErrors[] | "   userError \(.code) at \(.field // [] | join(".")): \(.message)" )' <<<"$DECLINED"
+jq -e '.cartCheckout | [.userErrors[].code] == ["PAYMENT_DECLINED"]' <<<"$DECLINED" >/dev/null ||
+  fail "a declined card should answer exactly one PAYMENT_DECLINED userError, got $(jq -c '.cartCheckout.userErrors' <<<"$DECLINED")"
+jq -e '.cartCheckout.order | .status == "PAYMENT_FAILED" and .paymentStatus == "FAILED" and .paymentFailure.code == "card_declined"
+        and ([.lines.nodes[].status] | unique) == ["PAYMENT_FAILED"]' <<<"$DECLINED" >/dev/null ||
+  fail "the declined order should be PAYMENT_FAILED (payment FAILED, card_declined), got $(jq -c '.cartCheckout.order | {number, status, paymentStatus, paymentFailure}' <<<"$DECLINED")"
+jq -e --arg id "$CART_ID" --argjson ids "$CART_LINE_IDS" '.cartCheckout.cart
+        | .id == $id and .status == "OPEN" and .lineCount == ($ids | length) and ([.lines.nodes[].id] | sort) == $ids' <<<"$DECLINED" >/dev/null ||
+  fail "after the decline the cart should be $CART_ID, OPEN, with the same $(jq length <<<"$CART_LINE_IDS") lines, got $(jq -c '.cartCheckout.cart | {id, status, lineCount}' <<<"$DECLINED")"
+DECLINED_NUMBER=$(jq -r '.cartCheckout.order.number' <<<"$DECLINED")
+NEW_VERSION=$(jq -r '.cartCheckout.cart.version' <<<"$DECLINED")
+jq -r --arg v "$VERSION" '.cartCheckout.cart
+  | "   cart \(.id): \(.status) again with the same \(.lineCount) lines (same line ids); version \($v) -> \(.version), checkoutReady \(.checkoutReady)"' <<<"$DECLINED"
+VERSION=$NEW_VERSION
+
+echo
+echo "== cartValidate again before retrying (version $VERSION)"
+AGAIN=$(gql cartValidate "$(jq -n --arg c "$CART_ID" '{cartId: $c, first: 100}')")
+no_user_errors "$AGAIN" cartValidate
+jq -r '"   \(.cartValidate.validation.errorCount) errors, \(.cartValidate.validation.warningCount) warnings at cart version \(.cartValidate.validation.cartVersion); checkoutReady: \(.cartValidate.cart.checkoutReady)"' <<<"$AGAIN"
+jq -e '.cartValidate.validation.errorCount == 0 and .cartValidate.cart.checkoutReady' <<<"$AGAIN" >/dev/null ||
+  fail "the cart is not checkoutReady after the declined payment"
+VERSION=$(jq -r '.cartValidate.cart.version' <<<"$AGAIN")
+
+echo
+echo "== cartCheckout with pm_card_visa (expectedVersion $VERSION, idempotencyKey $APPROVED_KEY)"
+APPROVED=$(checkout "$VERSION" pm_card_visa "$APPROVED_KEY")
+no_user_errors "$APPROVED" cartCheckout
+ORDER_ID=$(jq -r '.cartCheckout.order.id' <<<"$APPROVED")
+ORDER_NUMBER=$(jq -r '.cartCheckout.order.number' <<<"$APPROVED")
+jq -r "$JQ_LIB"'.cartCheckout.order
+  | "   order \(.number): \(.status), payment \(.paymentStatus), total \(.total | money) (captured \(.capturedAmount | money) so far; capture by \(.captureDeadline[0:10]) at the latest)",
+    "",
+    "   line          patient   product                  pharmacy   status     payment      amount",
+    "   ------------  --------  -----------------------  ---------  ---------  ----------  --------",
+    ( .lines.nodes[]
+      | "   \(.number | pad(12))  \(.patient.externalId | pad(8))  \(.product.name | pad(23))  \(.pharmacy.name | short | pad(9))  \(.status | pad(9))  \(.paymentStatus | pad(10))  \(.amount | money | lpad(8))" )' <<<"$APPROVED"
+[[ "$ORDER_NUMBER" =~ ^HX-[0-9]+$ ]] || fail "unexpected order number '$ORDER_NUMBER'"
+[[ "$ORDER_NUMBER" != "$DECLINED_NUMBER" ]] || fail "the new attempt reused the declined order's number $ORDER_NUMBER"
+BAD_LINES=$(jq -r --arg n "$ORDER_NUMBER" --argjson count "$(jq length <<<"$CART_LINE_IDS")" '.cartCheckout.order
+  | ( if .lineCount != $count or (.lines.nodes | length) != $count then "\(.lineCount) lines, expected \($count)" else empty end ),
+    ( .lines.nodes | to_entries[]
+      | ("\($n)-" + (.key + 1 | tostring | if length < 2 then "0" + . else . end)) as $want
+      | select(.value.number != $want or .value.status != "SUBMITTED" or .value.paymentStatus != "AUTHORIZED")
+      | "line \(.value.number) (expected \($want)): \(.value.status), payment \(.value.paymentStatus)" )' <<<"$APPROVED")
+[[ -z "$BAD_LINES" ]] || fail "$(printf 'the order lines are not as expected:\n%s' "$BAD_LINES")"
+jq -e '.cartCheckout.order | .status == "SUBMITTED" and .paymentStatus == "AUTHORIZED" and .paymentFailure == null' <<<"$APPROVED" >/dev/null ||
+  fail "the order should be SUBMITTED and AUTHORIZED, got $(jq -c '.cartCheckout.order | {status, paymentStatus, paymentFailure}' <<<"$APPROVED")"
+jq -e --argjson t "$CART_TOTAL" '.cartCheckout.order | .total == $t and ([.lines.nodes[].amount.amount] | add) == $t.amount' <<<"$APPROVED" >/dev/null ||
+  fail "the order total $(jq -c '.cartCheckout.order.total' <<<"$APPROVED") is not the validated cart's total $CART_TOTAL (or the lines do not add up to it)"
+jq -e --arg id "$CART_ID" '.cartCheckout.cart | .id != $id and .status == "OPEN" and .lineCount == 0' <<<"$APPROVED" >/dev/null ||
+  fail "after checkout the clinic should have a new, empty, OPEN cart, got $(jq -c '.cartCheckout.cart | {id, status, lineCount}' <<<"$APPROVED")"
+jq -r '.cartCheckout.cart | "   the clinic has a new, empty cart: \(.id), \(.status), \(.lineCount) lines"' <<<"$APPROVED"
+
+echo
+echo "== cartCheckout again with the same idempotencyKey $APPROVED_KEY (a retry)"
+RETRY=$(checkout "$VERSION" pm_card_visa "$APPROVED_KEY")
+no_user_errors "$RETRY" cartCheckout
+jq -r "$JQ_LIB"'.cartCheckout.order | "   order \(.number): \(.status), payment \(.paymentStatus), total \(.total | money)"' <<<"$RETRY"
+jq -e --arg id "$ORDER_ID" --arg n "$ORDER_NUMBER" --argjson t "$CART_TOTAL" '.cartCheckout.order
+        | .id == $id and .number == $n and .status == "SUBMITTED" and .paymentStatus == "AUTHORIZED" and .total == $t' <<<"$RETRY" >/dev/null ||
+  fail "the retry should return order $ORDER_NUMBER unchanged, got $(jq -c '.cartCheckout.order | {number, status, paymentStatus, total}' <<<"$RETRY")"
+echo "   the same order, not a second one: the retry is idempotent"
+
+echo
+echo "== order(number) finds both orders"
+for n in "$ORDER_NUMBER" "$DECLINED_NUMBER"; do
+  FOUND=$(gql order "$(jq -n --arg n "$n" '{number: $n, first: 100}')")
+  jq -e --arg n "$n" '.order.number == $n' <<<"$FOUND" >/dev/null || fail "order(number: \"$n\") did not find the order"
+  jq -r "$JQ_LIB"'.order | "   \(.number): \(.status), payment \(.paymentStatus)\(if .paymentFailure then " (" + .paymentFailure.code + ")" else "" end), \(.lineCount) lines, total \(.total | money)"' <<<"$FOUND"
+done
+
 echo
 echo "OK"

@@ -33,6 +33,31 @@ public sealed class Pharmacy : IEntity
 
     public IReadOnlyList<PharmacyShippingState> ShipsTo => _shipsTo;
 
+    /// <summary>Base URL of the pharmacy's order API; null for a pharmacy without an integration.</summary>
+    public string? ApiBaseUrl { get; private set; }
+
+    /// <summary>OAuth 2.0 token endpoint for the client-credentials grant.</summary>
+    public string? TokenEndpoint { get; private set; }
+
+    public string? ClientId { get; private set; }
+
+    public string? ClientSecret { get; private set; }
+
+    /// <summary>Standard Webhooks secret ("whsec_...") the pharmacy signs its callbacks with.</summary>
+    public string? WebhookSecret { get; private set; }
+
+    public bool HasIntegration => ApiBaseUrl is not null;
+
+    /// <summary>Sets how the service talks to the pharmacy: its API, its OAuth client, and its callback signing secret.</summary>
+    public void ConfigureIntegration(string apiBaseUrl, string tokenEndpoint, string clientId, string clientSecret, string webhookSecret)
+    {
+        ApiBaseUrl = apiBaseUrl;
+        TokenEndpoint = tokenEndpoint;
+        ClientId = clientId;
+        ClientSecret = clientSecret;
+        WebhookSecret = webhookSecret;
+    }
+
     public bool ShipsToState(string state) => _shipsTo.Any(s => s.State == state);
 }
 

@@ -3,11 +3,13 @@ using Headless.Auth;
 using Headless.Carts;
 using Headless.Catalog;
 using Headless.Clinics;
+using Headless.Fulfillment;
 using Headless.Orders;
 using Headless.Organizations;
 using Headless.Patients;
 using Headless.Prescribers;
 using Headless.Shared;
+using Headless.Tracking;
 using Headless.Validation;
 using Microsoft.EntityFrameworkCore;
 
@@ -51,6 +53,12 @@ public abstract class HeadlessDbContext(DbContextOptions options, TenantContext 
     public DbSet<Order> Orders => Set<Order>();
 
     public DbSet<OrderLine> OrderLines => Set<OrderLine>();
+
+    public DbSet<OrderLineEvent> OrderLineEvents => Set<OrderLineEvent>();
+
+    public DbSet<PartnerOrder> PartnerOrders => Set<PartnerOrder>();
+
+    public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -47,6 +47,12 @@ internal sealed class OrderLineConfiguration : IEntityTypeConfiguration<OrderLin
         b.Property(x => x.PaymentStatus).HasMaxLength(30);
         b.Property(x => x.StatusReasonCode).HasMaxLength(40);
         b.Property(x => x.StatusReasonMessage).HasMaxLength(500);
+        b.Property(x => x.Owner).HasMaxLength(20);
+        b.Property(x => x.TrackingCarrier).HasMaxLength(50);
+        b.Property(x => x.TrackingNumber).HasMaxLength(100);
+        b.Property(x => x.TrackingUrl).HasMaxLength(500);
+        b.HasOne<Fulfillment.PartnerOrder>().WithMany().HasForeignKey(x => x.PartnerOrderId).OnDelete(DeleteBehavior.Restrict);
+        b.HasIndex(x => new { x.OrganizationId, x.Status, x.StatusSince });
         b.OwnsOne(x => x.ShipTo, a => AddressMapping.MapAddress(a, "ShipTo"));
         b.Navigation(x => x.ShipTo).IsRequired();
         b.HasOne<Patients.Patient>().WithMany().HasForeignKey(x => x.PatientId).OnDelete(DeleteBehavior.Restrict);

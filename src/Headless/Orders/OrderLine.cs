@@ -25,6 +25,27 @@ public static class OrderLineStatus
     public static bool IsDeclined(string status) => status is Rejected or Cancelled;
 }
 
+/// <summary>Who must act next on a line, stored as strings.</summary>
+public static class LineOwner
+{
+    public const string Pharmacy = "PHARMACY";
+    public const string Clinic = "CLINIC";
+    public const string Patient = "PATIENT";
+    public const string Payment = "PAYMENT";
+    public const string None = "NONE";
+
+    public static bool IsValid(string? owner) => owner is Pharmacy or Clinic or Patient or Payment or None;
+
+    /// <summary>The owner a status implies when nobody said otherwise.</summary>
+    public static string For(string status, bool? fixable) => status switch
+    {
+        OrderLineStatus.PendingPayment or OrderLineStatus.PaymentFailed => Payment,
+        OrderLineStatus.Submitted or OrderLineStatus.Received or OrderLineStatus.Compounding => Pharmacy,
+        OrderLineStatus.Rejected => fixable == true ? Clinic : None,
+        _ => None,
+    };
+}
+
 /// <summary>Payment state of one line, stored as strings.</summary>
 public static class LinePaymentStatus
 {
@@ -140,6 +161,18 @@ public sealed class OrderLine : IEntity, ITenantOwned
     /// <summary>Grows with every change, so a receiver can drop a stale update.</summary>
     public int Sequence { get; private set; }
 
+    /// <summary>Who must act next: PHARMACY, CLINIC, PATIENT, PAYMENT or NONE (see <see cref="LineOwner"/>).</summary>
+    public string Owner { get; private set; } = LineOwner.Payment;
+
+    /// <summary>The partner order (one submission to the line's pharmacy) the line travels in, once routed.</summary>
+    public long? PartnerOrderId { get; private set; }
+
+    public string? TrackingCarrier { get; private set; }
+
+    public string? TrackingNumber { get; private set; }
+
+    public string? TrackingUrl { get; private set; }
+
     public string Number => $"{Order.Number}-{Position.ToString("00", CultureInfo.InvariantCulture)}";
 
     public static string FormatNumber(string orderNumber, int position) => $"{orderNumber}-{position.ToString("00", CultureInfo.InvariantCulture)}";
@@ -207,8 +240,11 @@ public sealed class OrderLine : IEntity, ITenantOwned
         Sequence++;
     }
 
+    public void AssignPartnerOrder(long partnerOrderId) => PartnerOrderId = partnerOrderId;
+
     private void Move(string status, string? reasonCode, string? message, bool? fixable, DateTimeOffset now)
     {
+        Owner = LineOwner.For(status, fixable);
         Status = status;
         StatusReasonCode = reasonCode;
         StatusReasonMessage = message;

@@ -28,6 +28,30 @@ namespace Headless.Data.Migrations.SqlServer
                 });
 
             migrationBuilder.CreateTable(
+                name: "OutboxMessages",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    Kind = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: false),
+                    Key = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    Payload = table.Column<string>(type: "nvarchar(max)", nullable: false),
+                    OrganizationId = table.Column<long>(type: "bigint", nullable: true),
+                    Status = table.Column<string>(type: "nvarchar(20)", maxLength: 20, nullable: false),
+                    Attempts = table.Column<int>(type: "int", nullable: false),
+                    NextAttemptAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    LeasedUntil = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    LeaseOwner = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: true),
+                    LastError = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    CompletedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_OutboxMessages", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Pharmacies",
                 columns: table => new
                 {
@@ -36,7 +60,12 @@ namespace Headless.Data.Migrations.SqlServer
                     Name = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
                     TurnaroundDays = table.Column<int>(type: "int", nullable: false),
                     ShippingFee = table.Column<long>(type: "bigint", nullable: false),
-                    Currency = table.Column<string>(type: "nvarchar(3)", maxLength: 3, nullable: false)
+                    Currency = table.Column<string>(type: "nvarchar(3)", maxLength: 3, nullable: false),
+                    ApiBaseUrl = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    TokenEndpoint = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    ClientId = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    ClientSecret = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    WebhookSecret = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true)
                 },
                 constraints: table =>
                 {
@@ -182,6 +211,26 @@ namespace Headless.Data.Migrations.SqlServer
                         name: "FK_Prescribers_Organizations_OrganizationId",
                         column: x => x.OrganizationId,
                         principalTable: "Organizations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "PartnerEvents",
+                columns: table => new
+                {
+                    PharmacyId = table.Column<long>(type: "bigint", nullable: false),
+                    EventId = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    Type = table.Column<string>(type: "nvarchar(50)", maxLength: 50, nullable: false),
+                    ReceivedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_PartnerEvents", x => new { x.PharmacyId, x.EventId });
+                    table.ForeignKey(
+                        name: "FK_PartnerEvents_Pharmacies_PharmacyId",
+                        column: x => x.PharmacyId,
+                        principalTable: "Pharmacies",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Cascade);
                 });
@@ -419,6 +468,37 @@ namespace Headless.Data.Migrations.SqlServer
                 });
 
             migrationBuilder.CreateTable(
+                name: "PartnerOrders",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    OrganizationId = table.Column<long>(type: "bigint", nullable: false),
+                    OrderId = table.Column<long>(type: "bigint", nullable: false),
+                    PharmacyId = table.Column<long>(type: "bigint", nullable: false),
+                    Status = table.Column<string>(type: "nvarchar(20)", maxLength: 20, nullable: false),
+                    ExternalReference = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    SubmittedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_PartnerOrders", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_PartnerOrders_Orders_OrderId",
+                        column: x => x.OrderId,
+                        principalTable: "Orders",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_PartnerOrders_Pharmacies_PharmacyId",
+                        column: x => x.PharmacyId,
+                        principalTable: "Pharmacies",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "OrderLines",
                 columns: table => new
                 {
@@ -454,7 +534,12 @@ namespace Headless.Data.Migrations.SqlServer
                     StatusReasonMessage = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
                     StatusReasonFixable = table.Column<bool>(type: "bit", nullable: true),
                     StatusSince = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
-                    Sequence = table.Column<int>(type: "int", nullable: false)
+                    Sequence = table.Column<int>(type: "int", nullable: false),
+                    Owner = table.Column<string>(type: "nvarchar(20)", maxLength: 20, nullable: false),
+                    PartnerOrderId = table.Column<long>(type: "bigint", nullable: true),
+                    TrackingCarrier = table.Column<string>(type: "nvarchar(50)", maxLength: 50, nullable: true),
+                    TrackingNumber = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: true),
+                    TrackingUrl = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true)
                 },
                 constraints: table =>
                 {
@@ -472,6 +557,12 @@ namespace Headless.Data.Migrations.SqlServer
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Cascade);
                     table.ForeignKey(
+                        name: "FK_OrderLines_PartnerOrders_PartnerOrderId",
+                        column: x => x.PartnerOrderId,
+                        principalTable: "PartnerOrders",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                    table.ForeignKey(
                         name: "FK_OrderLines_Patients_PatientId",
                         column: x => x.PatientId,
                         principalTable: "Patients",
@@ -483,6 +574,34 @@ namespace Headless.Data.Migrations.SqlServer
                         principalTable: "Prescribers",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "OrderLineEvents",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    OrganizationId = table.Column<long>(type: "bigint", nullable: false),
+                    OrderLineId = table.Column<long>(type: "bigint", nullable: false),
+                    At = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    Source = table.Column<string>(type: "nvarchar(20)", maxLength: 20, nullable: false),
+                    FromStatus = table.Column<string>(type: "nvarchar(30)", maxLength: 30, nullable: true),
+                    ToStatus = table.Column<string>(type: "nvarchar(30)", maxLength: 30, nullable: false),
+                    ReasonCode = table.Column<string>(type: "nvarchar(40)", maxLength: 40, nullable: true),
+                    Message = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    ExternalEventId = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    Sequence = table.Column<int>(type: "int", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_OrderLineEvents", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_OrderLineEvents_OrderLines_OrderLineId",
+                        column: x => x.OrderLineId,
+                        principalTable: "OrderLines",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateIndex(
@@ -556,6 +675,11 @@ namespace Headless.Data.Migrations.SqlServer
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_OrderLineEvents_OrderLineId_Id",
+                table: "OrderLineEvents",
+                columns: new[] { "OrderLineId", "Id" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_OrderLines_OfferingId",
                 table: "OrderLines",
                 column: "OfferingId");
@@ -570,6 +694,16 @@ namespace Headless.Data.Migrations.SqlServer
                 name: "IX_OrderLines_OrganizationId_PatientId_ProductId",
                 table: "OrderLines",
                 columns: new[] { "OrganizationId", "PatientId", "ProductId" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_OrderLines_OrganizationId_Status_StatusSince",
+                table: "OrderLines",
+                columns: new[] { "OrganizationId", "Status", "StatusSince" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_OrderLines_PartnerOrderId",
+                table: "OrderLines",
+                column: "PartnerOrderId");
 
             migrationBuilder.CreateIndex(
                 name: "IX_OrderLines_PatientId",
@@ -614,6 +748,33 @@ namespace Headless.Data.Migrations.SqlServer
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_OutboxMessages_Key",
+                table: "OutboxMessages",
+                column: "Key",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_OutboxMessages_OrganizationId_Status",
+                table: "OutboxMessages",
+                columns: new[] { "OrganizationId", "Status" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_OutboxMessages_Status_NextAttemptAt",
+                table: "OutboxMessages",
+                columns: new[] { "Status", "NextAttemptAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_PartnerOrders_OrderId_PharmacyId",
+                table: "PartnerOrders",
+                columns: new[] { "OrderId", "PharmacyId" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_PartnerOrders_PharmacyId",
+                table: "PartnerOrders",
+                column: "PharmacyId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Patients_OrganizationId_ExternalId",
                 table: "Patients",
                 columns: new[] { "OrganizationId", "ExternalId" },
@@ -650,7 +811,13 @@ namespace Headless.Data.Migrations.SqlServer
                 name: "CartValidations");
 
             migrationBuilder.DropTable(
-                name: "OrderLines");
+                name: "OrderLineEvents");
+
+            migrationBuilder.DropTable(
+                name: "OutboxMessages");
+
+            migrationBuilder.DropTable(
+                name: "PartnerEvents");
 
             migrationBuilder.DropTable(
                 name: "PharmacyShippingStates");
@@ -662,10 +829,13 @@ namespace Headless.Data.Migrations.SqlServer
                 name: "StripeEvents");
 
             migrationBuilder.DropTable(
+                name: "OrderLines");
+
+            migrationBuilder.DropTable(
                 name: "Offerings");
 
             migrationBuilder.DropTable(
-                name: "Orders");
+                name: "PartnerOrders");
 
             migrationBuilder.DropTable(
                 name: "Patients");
@@ -674,10 +844,13 @@ namespace Headless.Data.Migrations.SqlServer
                 name: "Prescribers");
 
             migrationBuilder.DropTable(
-                name: "Pharmacies");
+                name: "Products");
 
             migrationBuilder.DropTable(
-                name: "Products");
+                name: "Orders");
+
+            migrationBuilder.DropTable(
+                name: "Pharmacies");
 
             migrationBuilder.DropTable(
                 name: "Carts");

@@ -1,0 +1,61 @@
+using Headless.Shared;
+
+namespace Headless.Tracking;
+
+/// <summary>Who caused a line event.</summary>
+public static class EventSource
+{
+    public const string Pharmacy = "PHARMACY";
+    public const string Clinic = "CLINIC";
+    public const string Payment = "PAYMENT";
+    public const string System = "SYSTEM";
+}
+
+/// <summary>
+/// One change of an order line: the audit trail, and the source of "how long has it been stuck, and who
+/// owns it". Written in the same transaction as the change.
+/// </summary>
+public sealed class OrderLineEvent : IEntity, ITenantOwned
+{
+    private OrderLineEvent()
+    {
+    }
+
+    public OrderLineEvent(long organizationId, long orderLineId, DateTimeOffset at, string source, string? fromStatus, string toStatus, string? reasonCode, string? message, string? externalEventId, int sequence)
+    {
+        OrganizationId = organizationId;
+        OrderLineId = orderLineId;
+        At = at;
+        Source = source;
+        FromStatus = fromStatus;
+        ToStatus = toStatus;
+        ReasonCode = reasonCode;
+        Message = message;
+        ExternalEventId = externalEventId;
+        Sequence = sequence;
+    }
+
+    public long Id { get; private set; }
+
+    public long OrganizationId { get; private set; }
+
+    public long OrderLineId { get; private set; }
+
+    public DateTimeOffset At { get; private set; }
+
+    public string Source { get; private set; } = EventSource.System;
+
+    public string? FromStatus { get; private set; }
+
+    public string ToStatus { get; private set; } = "";
+
+    public string? ReasonCode { get; private set; }
+
+    public string? Message { get; private set; }
+
+    /// <summary>The partner's event id, when a partner callback caused it.</summary>
+    public string? ExternalEventId { get; private set; }
+
+    /// <summary>The line's sequence after this change.</summary>
+    public int Sequence { get; private set; }
+}
