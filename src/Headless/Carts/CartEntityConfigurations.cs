@@ -31,6 +31,7 @@ internal sealed class CartLineConfiguration : IEntityTypeConfiguration<CartLine>
         b.ToTable("CartLines");
         b.Property(x => x.Sig).HasMaxLength(CartLine.MaxSigLength);
         b.Property(x => x.RoutingReason).HasMaxLength(300);
+        b.Property(x => x.ResubmitsLineNumber).HasMaxLength(30);
         b.HasOne(x => x.Cart).WithMany().HasForeignKey(x => x.CartId).OnDelete(DeleteBehavior.Cascade);
         b.HasOne(x => x.Patient).WithMany().HasForeignKey(x => x.PatientId).OnDelete(DeleteBehavior.Restrict);
         b.HasOne(x => x.Offering).WithMany().HasForeignKey(x => x.OfferingId).OnDelete(DeleteBehavior.Restrict);

@@ -70,7 +70,12 @@ public sealed class CartLine : IEntity, ITenantOwned
 
     public DateTimeOffset UpdatedAt { get; private set; }
 
+    /// <summary>When this line is a corrected copy of a rejected order line: that line's number (HX-10042-03).</summary>
+    public string? ResubmitsLineNumber { get; private set; }
+
     public Address ShipTo => ShipToOverride ?? Patient.Address;
+
+    public void MarkResubmissionOf(string orderLineNumber) => ResubmitsLineNumber = orderLineNumber;
 
     public void SetOffering(Offering offering, string routingReason)
     {

@@ -146,6 +146,10 @@ namespace Headless.Data.Migrations.Postgres
                     b.Property<int?>("Quantity")
                         .HasColumnType("integer");
 
+                    b.Property<string>("ResubmitsLineNumber")
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)");
+
                     b.Property<string>("RoutingReason")
                         .IsRequired()
                         .HasMaxLength(300)

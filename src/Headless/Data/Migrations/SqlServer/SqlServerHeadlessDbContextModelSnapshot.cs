@@ -147,6 +147,10 @@ namespace Headless.Data.Migrations.SqlServer
                     b.Property<int?>("Quantity")
                         .HasColumnType("int");
 
+                    b.Property<string>("ResubmitsLineNumber")
+                        .HasMaxLength(30)
+                        .HasColumnType("nvarchar(30)");
+
                     b.Property<string>("RoutingReason")
                         .IsRequired()
                         .HasMaxLength(300)

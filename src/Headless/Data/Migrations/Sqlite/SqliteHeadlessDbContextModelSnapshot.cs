@@ -135,6 +135,10 @@ namespace Headless.Data.Migrations.Sqlite
                     b.Property<int?>("Quantity")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("ResubmitsLineNumber")
+                        .HasMaxLength(30)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("RoutingReason")
                         .IsRequired()
                         .HasMaxLength(300)

@@ -361,7 +361,8 @@ namespace Headless.Data.Migrations.Postgres
                     ShipToZip = table.Column<string>(type: "character varying(10)", maxLength: 10, nullable: true),
                     RoutingReason = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: false),
                     CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    ResubmitsLineNumber = table.Column<string>(type: "character varying(30)", maxLength: 30, nullable: true)
                 },
                 constraints: table =>
                 {

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Headless.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteHeadlessDbContext))]
-    [Migration("20261125234308_Initial")]
+    [Migration("20261125234808_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -137,6 +137,10 @@ namespace Headless.Data.Migrations.Sqlite
 
                     b.Property<int?>("Quantity")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("ResubmitsLineNumber")
+                        .HasMaxLength(30)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("RoutingReason")
                         .IsRequired()

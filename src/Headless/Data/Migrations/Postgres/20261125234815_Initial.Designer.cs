@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Headless.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresHeadlessDbContext))]
-    [Migration("20261125234317_Initial")]
+    [Migration("20261125234815_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -148,6 +148,10 @@ namespace Headless.Data.Migrations.Postgres
 
                     b.Property<int?>("Quantity")
                         .HasColumnType("integer");
+
+                    b.Property<string>("ResubmitsLineNumber")
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)");
 
                     b.Property<string>("RoutingReason")
                         .IsRequired()

@@ -12,7 +12,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Headless.Data.Migrations.SqlServer
 {
     [DbContext(typeof(SqlServerHeadlessDbContext))]
-    [Migration("20261125234328_Initial")]
+    [Migration("20261125234821_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -149,6 +149,10 @@ namespace Headless.Data.Migrations.SqlServer
 
                     b.Property<int?>("Quantity")
                         .HasColumnType("int");
+
+                    b.Property<string>("ResubmitsLineNumber")
+                        .HasMaxLength(30)
+                        .HasColumnType("nvarchar(30)");
 
                     b.Property<string>("RoutingReason")
                         .IsRequired()

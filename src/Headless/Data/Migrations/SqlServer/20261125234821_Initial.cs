@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace Headless.Data.Migrations.Sqlite
+namespace Headless.Data.Migrations.SqlServer
 {
     /// <inheritdoc />
     public partial class Initial : Migration
@@ -15,12 +15,12 @@ namespace Headless.Data.Migrations.Sqlite
                 name: "Organizations",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    Slug = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    PaymentCustomerId = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    Name = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    Slug = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    PaymentCustomerId = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: true)
                 },
                 constraints: table =>
                 {
@@ -31,20 +31,20 @@ namespace Headless.Data.Migrations.Sqlite
                 name: "OutboxMessages",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    Kind = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
-                    Key = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    Payload = table.Column<string>(type: "TEXT", nullable: false),
-                    OrganizationId = table.Column<long>(type: "INTEGER", nullable: true),
-                    Status = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
-                    Attempts = table.Column<int>(type: "INTEGER", nullable: false),
-                    NextAttemptAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    LeasedUntil = table.Column<long>(type: "INTEGER", nullable: true),
-                    LeaseOwner = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
-                    LastError = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    CompletedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    Kind = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: false),
+                    Key = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    Payload = table.Column<string>(type: "nvarchar(max)", nullable: false),
+                    OrganizationId = table.Column<long>(type: "bigint", nullable: true),
+                    Status = table.Column<string>(type: "nvarchar(20)", maxLength: 20, nullable: false),
+                    Attempts = table.Column<int>(type: "int", nullable: false),
+                    NextAttemptAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    LeasedUntil = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    LeaseOwner = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: true),
+                    LastError = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    CompletedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -55,17 +55,17 @@ namespace Headless.Data.Migrations.Sqlite
                 name: "Pharmacies",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    TurnaroundDays = table.Column<int>(type: "INTEGER", nullable: false),
-                    ShippingFee = table.Column<long>(type: "INTEGER", nullable: false),
-                    Currency = table.Column<string>(type: "TEXT", maxLength: 3, nullable: false),
-                    ApiBaseUrl = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
-                    TokenEndpoint = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
-                    ClientId = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
-                    ClientSecret = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
-                    WebhookSecret = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    Name = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    TurnaroundDays = table.Column<int>(type: "int", nullable: false),
+                    ShippingFee = table.Column<long>(type: "bigint", nullable: false),
+                    Currency = table.Column<string>(type: "nvarchar(3)", maxLength: 3, nullable: false),
+                    ApiBaseUrl = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    TokenEndpoint = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    ClientId = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    ClientSecret = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    WebhookSecret = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true)
                 },
                 constraints: table =>
                 {
@@ -76,14 +76,14 @@ namespace Headless.Data.Migrations.Sqlite
                 name: "Products",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    Strength = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
-                    Form = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
-                    ControlledSchedule = table.Column<string>(type: "TEXT", maxLength: 3, nullable: true),
-                    SearchText = table.Column<string>(type: "TEXT", maxLength: 402, nullable: false),
-                    Discontinued = table.Column<bool>(type: "INTEGER", nullable: false)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    Name = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    Strength = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: false),
+                    Form = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: false),
+                    ControlledSchedule = table.Column<string>(type: "nvarchar(3)", maxLength: 3, nullable: true),
+                    SearchText = table.Column<string>(type: "nvarchar(402)", maxLength: 402, nullable: false),
+                    Discontinued = table.Column<bool>(type: "bit", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -94,9 +94,9 @@ namespace Headless.Data.Migrations.Sqlite
                 name: "StripeEvents",
                 columns: table => new
                 {
-                    Id = table.Column<string>(type: "TEXT", maxLength: 255, nullable: false),
-                    Type = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
-                    ReceivedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<string>(type: "nvarchar(255)", maxLength: 255, nullable: false),
+                    Type = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: false),
+                    ReceivedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -107,14 +107,14 @@ namespace Headless.Data.Migrations.Sqlite
                 name: "ApiKeys",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    OrganizationId = table.Column<long>(type: "INTEGER", nullable: false),
-                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    Prefix = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
-                    SecretHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    RevokedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    OrganizationId = table.Column<long>(type: "bigint", nullable: false),
+                    Name = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    Prefix = table.Column<string>(type: "nvarchar(20)", maxLength: 20, nullable: false),
+                    SecretHash = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    RevokedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -131,23 +131,23 @@ namespace Headless.Data.Migrations.Sqlite
                 name: "Clinics",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    OrganizationId = table.Column<long>(type: "INTEGER", nullable: false),
-                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    Npi = table.Column<string>(type: "TEXT", maxLength: 10, nullable: false),
-                    ShipToLine1 = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    ShipToLine2 = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
-                    ShipToCity = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
-                    ShipToState = table.Column<string>(type: "TEXT", maxLength: 2, nullable: false),
-                    ShipToZip = table.Column<string>(type: "TEXT", maxLength: 10, nullable: false),
-                    BillingLine1 = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
-                    BillingLine2 = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
-                    BillingCity = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
-                    BillingState = table.Column<string>(type: "TEXT", maxLength: 2, nullable: true),
-                    BillingZip = table.Column<string>(type: "TEXT", maxLength: 10, nullable: true),
-                    RoutingPreference = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    OrganizationId = table.Column<long>(type: "bigint", nullable: false),
+                    Name = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    Npi = table.Column<string>(type: "nvarchar(10)", maxLength: 10, nullable: false),
+                    ShipToLine1 = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    ShipToLine2 = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    ShipToCity = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: false),
+                    ShipToState = table.Column<string>(type: "nvarchar(2)", maxLength: 2, nullable: false),
+                    ShipToZip = table.Column<string>(type: "nvarchar(10)", maxLength: 10, nullable: false),
+                    BillingLine1 = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    BillingLine2 = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    BillingCity = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: true),
+                    BillingState = table.Column<string>(type: "nvarchar(2)", maxLength: 2, nullable: true),
+                    BillingZip = table.Column<string>(type: "nvarchar(10)", maxLength: 10, nullable: true),
+                    RoutingPreference = table.Column<string>(type: "nvarchar(20)", maxLength: 20, nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -164,21 +164,21 @@ namespace Headless.Data.Migrations.Sqlite
                 name: "Patients",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    OrganizationId = table.Column<long>(type: "INTEGER", nullable: false),
-                    ExternalId = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
-                    FirstName = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
-                    LastName = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
-                    SearchName = table.Column<string>(type: "TEXT", maxLength: 201, nullable: false),
-                    DateOfBirth = table.Column<DateOnly>(type: "TEXT", nullable: false),
-                    AddressLine1 = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    AddressLine2 = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
-                    AddressCity = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
-                    AddressState = table.Column<string>(type: "TEXT", maxLength: 2, nullable: false),
-                    AddressZip = table.Column<string>(type: "TEXT", maxLength: 10, nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    OrganizationId = table.Column<long>(type: "bigint", nullable: false),
+                    ExternalId = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: true),
+                    FirstName = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: false),
+                    LastName = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: false),
+                    SearchName = table.Column<string>(type: "nvarchar(201)", maxLength: 201, nullable: false),
+                    DateOfBirth = table.Column<DateOnly>(type: "date", nullable: false),
+                    AddressLine1 = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    AddressLine2 = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    AddressCity = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: false),
+                    AddressState = table.Column<string>(type: "nvarchar(2)", maxLength: 2, nullable: false),
+                    AddressZip = table.Column<string>(type: "nvarchar(10)", maxLength: 10, nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -195,14 +195,14 @@ namespace Headless.Data.Migrations.Sqlite
                 name: "Prescribers",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    OrganizationId = table.Column<long>(type: "INTEGER", nullable: false),
-                    FirstName = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
-                    LastName = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
-                    Npi = table.Column<string>(type: "TEXT", maxLength: 10, nullable: false),
-                    DeaNumber = table.Column<string>(type: "TEXT", maxLength: 9, nullable: true),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    OrganizationId = table.Column<long>(type: "bigint", nullable: false),
+                    FirstName = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: false),
+                    LastName = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: false),
+                    Npi = table.Column<string>(type: "nvarchar(10)", maxLength: 10, nullable: false),
+                    DeaNumber = table.Column<string>(type: "nvarchar(9)", maxLength: 9, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -219,10 +219,10 @@ namespace Headless.Data.Migrations.Sqlite
                 name: "PartnerEvents",
                 columns: table => new
                 {
-                    PharmacyId = table.Column<long>(type: "INTEGER", nullable: false),
-                    EventId = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    Type = table.Column<string>(type: "TEXT", maxLength: 50, nullable: false),
-                    ReceivedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    PharmacyId = table.Column<long>(type: "bigint", nullable: false),
+                    EventId = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    Type = table.Column<string>(type: "nvarchar(50)", maxLength: 50, nullable: false),
+                    ReceivedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -239,8 +239,8 @@ namespace Headless.Data.Migrations.Sqlite
                 name: "PharmacyShippingStates",
                 columns: table => new
                 {
-                    State = table.Column<string>(type: "TEXT", maxLength: 2, nullable: false),
-                    PharmacyId = table.Column<long>(type: "INTEGER", nullable: false)
+                    State = table.Column<string>(type: "nvarchar(2)", maxLength: 2, nullable: false),
+                    PharmacyId = table.Column<long>(type: "bigint", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -257,15 +257,15 @@ namespace Headless.Data.Migrations.Sqlite
                 name: "Offerings",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    ProductId = table.Column<long>(type: "INTEGER", nullable: false),
-                    PharmacyId = table.Column<long>(type: "INTEGER", nullable: false),
-                    UnitPrice = table.Column<long>(type: "INTEGER", nullable: false),
-                    Currency = table.Column<string>(type: "TEXT", maxLength: 3, nullable: false),
-                    Stock = table.Column<int>(type: "INTEGER", nullable: false),
-                    MaxQuantity = table.Column<int>(type: "INTEGER", nullable: false),
-                    Active = table.Column<bool>(type: "INTEGER", nullable: false)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    ProductId = table.Column<long>(type: "bigint", nullable: false),
+                    PharmacyId = table.Column<long>(type: "bigint", nullable: false),
+                    UnitPrice = table.Column<long>(type: "bigint", nullable: false),
+                    Currency = table.Column<string>(type: "nvarchar(3)", maxLength: 3, nullable: false),
+                    Stock = table.Column<int>(type: "int", nullable: false),
+                    MaxQuantity = table.Column<int>(type: "int", nullable: false),
+                    Active = table.Column<bool>(type: "bit", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -288,15 +288,15 @@ namespace Headless.Data.Migrations.Sqlite
                 name: "Carts",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    OrganizationId = table.Column<long>(type: "INTEGER", nullable: false),
-                    ClinicId = table.Column<long>(type: "INTEGER", nullable: false),
-                    OpenClinicId = table.Column<long>(type: "INTEGER", nullable: true),
-                    Status = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
-                    Version = table.Column<int>(type: "INTEGER", nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    OrganizationId = table.Column<long>(type: "bigint", nullable: false),
+                    ClinicId = table.Column<long>(type: "bigint", nullable: false),
+                    OpenClinicId = table.Column<long>(type: "bigint", nullable: true),
+                    Status = table.Column<string>(type: "nvarchar(20)", maxLength: 20, nullable: false),
+                    Version = table.Column<int>(type: "int", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -319,12 +319,12 @@ namespace Headless.Data.Migrations.Sqlite
                 name: "PrescriberLicenses",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    State = table.Column<string>(type: "TEXT", maxLength: 2, nullable: false),
-                    Number = table.Column<string>(type: "TEXT", maxLength: 50, nullable: false),
-                    ExpiresOn = table.Column<DateOnly>(type: "TEXT", nullable: false),
-                    PrescriberId = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    State = table.Column<string>(type: "nvarchar(2)", maxLength: 2, nullable: false),
+                    Number = table.Column<string>(type: "nvarchar(50)", maxLength: 50, nullable: false),
+                    ExpiresOn = table.Column<DateOnly>(type: "date", nullable: false),
+                    PrescriberId = table.Column<long>(type: "bigint", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -341,26 +341,27 @@ namespace Headless.Data.Migrations.Sqlite
                 name: "CartLines",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    OrganizationId = table.Column<long>(type: "INTEGER", nullable: false),
-                    CartId = table.Column<long>(type: "INTEGER", nullable: false),
-                    PatientId = table.Column<long>(type: "INTEGER", nullable: false),
-                    OfferingId = table.Column<long>(type: "INTEGER", nullable: false),
-                    ProductId = table.Column<long>(type: "INTEGER", nullable: false),
-                    PharmacyId = table.Column<long>(type: "INTEGER", nullable: false),
-                    Quantity = table.Column<int>(type: "INTEGER", nullable: true),
-                    Sig = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
-                    DaysSupply = table.Column<int>(type: "INTEGER", nullable: true),
-                    PrescriberId = table.Column<long>(type: "INTEGER", nullable: true),
-                    ShipToLine1 = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
-                    ShipToLine2 = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
-                    ShipToCity = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
-                    ShipToState = table.Column<string>(type: "TEXT", maxLength: 2, nullable: true),
-                    ShipToZip = table.Column<string>(type: "TEXT", maxLength: 10, nullable: true),
-                    RoutingReason = table.Column<string>(type: "TEXT", maxLength: 300, nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    OrganizationId = table.Column<long>(type: "bigint", nullable: false),
+                    CartId = table.Column<long>(type: "bigint", nullable: false),
+                    PatientId = table.Column<long>(type: "bigint", nullable: false),
+                    OfferingId = table.Column<long>(type: "bigint", nullable: false),
+                    ProductId = table.Column<long>(type: "bigint", nullable: false),
+                    PharmacyId = table.Column<long>(type: "bigint", nullable: false),
+                    Quantity = table.Column<int>(type: "int", nullable: true),
+                    Sig = table.Column<string>(type: "nvarchar(1000)", maxLength: 1000, nullable: true),
+                    DaysSupply = table.Column<int>(type: "int", nullable: true),
+                    PrescriberId = table.Column<long>(type: "bigint", nullable: true),
+                    ShipToLine1 = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    ShipToLine2 = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    ShipToCity = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: true),
+                    ShipToState = table.Column<string>(type: "nvarchar(2)", maxLength: 2, nullable: true),
+                    ShipToZip = table.Column<string>(type: "nvarchar(10)", maxLength: 10, nullable: true),
+                    RoutingReason = table.Column<string>(type: "nvarchar(300)", maxLength: 300, nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    ResubmitsLineNumber = table.Column<string>(type: "nvarchar(30)", maxLength: 30, nullable: true)
                 },
                 constraints: table =>
                 {
@@ -395,15 +396,15 @@ namespace Headless.Data.Migrations.Sqlite
                 name: "CartValidations",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    OrganizationId = table.Column<long>(type: "INTEGER", nullable: false),
-                    CartId = table.Column<long>(type: "INTEGER", nullable: false),
-                    CartVersion = table.Column<int>(type: "INTEGER", nullable: false),
-                    ErrorCount = table.Column<int>(type: "INTEGER", nullable: false),
-                    WarningCount = table.Column<int>(type: "INTEGER", nullable: false),
-                    ValidatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    Issues = table.Column<string>(type: "TEXT", nullable: true)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    OrganizationId = table.Column<long>(type: "bigint", nullable: false),
+                    CartId = table.Column<long>(type: "bigint", nullable: false),
+                    CartVersion = table.Column<int>(type: "int", nullable: false),
+                    ErrorCount = table.Column<int>(type: "int", nullable: false),
+                    WarningCount = table.Column<int>(type: "int", nullable: false),
+                    ValidatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    Issues = table.Column<string>(type: "nvarchar(max)", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -420,29 +421,29 @@ namespace Headless.Data.Migrations.Sqlite
                 name: "Orders",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    OrganizationId = table.Column<long>(type: "INTEGER", nullable: false),
-                    ClinicId = table.Column<long>(type: "INTEGER", nullable: false),
-                    CartId = table.Column<long>(type: "INTEGER", nullable: false),
-                    IdempotencyKey = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    PaymentMethodId = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    Status = table.Column<string>(type: "TEXT", maxLength: 30, nullable: false),
-                    PaymentStatus = table.Column<string>(type: "TEXT", maxLength: 30, nullable: false),
-                    Currency = table.Column<string>(type: "TEXT", maxLength: 3, nullable: false),
-                    Total = table.Column<long>(type: "INTEGER", nullable: false),
-                    CapturedAmount = table.Column<long>(type: "INTEGER", nullable: false),
-                    RefundedAmount = table.Column<long>(type: "INTEGER", nullable: false),
-                    Gateway = table.Column<string>(type: "TEXT", maxLength: 20, nullable: true),
-                    PaymentIntentId = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
-                    PaymentFailureCode = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
-                    PaymentFailureMessage = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
-                    PlacedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    AuthorizedAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    CaptureDeadline = table.Column<long>(type: "INTEGER", nullable: true),
-                    CapturedAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    PaymentLeaseUntil = table.Column<long>(type: "INTEGER", nullable: true),
-                    Version = table.Column<int>(type: "INTEGER", nullable: false)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    OrganizationId = table.Column<long>(type: "bigint", nullable: false),
+                    ClinicId = table.Column<long>(type: "bigint", nullable: false),
+                    CartId = table.Column<long>(type: "bigint", nullable: false),
+                    IdempotencyKey = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    PaymentMethodId = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    Status = table.Column<string>(type: "nvarchar(30)", maxLength: 30, nullable: false),
+                    PaymentStatus = table.Column<string>(type: "nvarchar(30)", maxLength: 30, nullable: false),
+                    Currency = table.Column<string>(type: "nvarchar(3)", maxLength: 3, nullable: false),
+                    Total = table.Column<long>(type: "bigint", nullable: false),
+                    CapturedAmount = table.Column<long>(type: "bigint", nullable: false),
+                    RefundedAmount = table.Column<long>(type: "bigint", nullable: false),
+                    Gateway = table.Column<string>(type: "nvarchar(20)", maxLength: 20, nullable: true),
+                    PaymentIntentId = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: true),
+                    PaymentFailureCode = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: true),
+                    PaymentFailureMessage = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    PlacedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    AuthorizedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    CaptureDeadline = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    CapturedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    PaymentLeaseUntil = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    Version = table.Column<int>(type: "int", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -471,15 +472,15 @@ namespace Headless.Data.Migrations.Sqlite
                 name: "PartnerOrders",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    OrganizationId = table.Column<long>(type: "INTEGER", nullable: false),
-                    OrderId = table.Column<long>(type: "INTEGER", nullable: false),
-                    PharmacyId = table.Column<long>(type: "INTEGER", nullable: false),
-                    Status = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
-                    ExternalReference = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    SubmittedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    OrganizationId = table.Column<long>(type: "bigint", nullable: false),
+                    OrderId = table.Column<long>(type: "bigint", nullable: false),
+                    PharmacyId = table.Column<long>(type: "bigint", nullable: false),
+                    Status = table.Column<string>(type: "nvarchar(20)", maxLength: 20, nullable: false),
+                    ExternalReference = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    SubmittedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -502,44 +503,44 @@ namespace Headless.Data.Migrations.Sqlite
                 name: "OrderLines",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    OrganizationId = table.Column<long>(type: "INTEGER", nullable: false),
-                    OrderId = table.Column<long>(type: "INTEGER", nullable: false),
-                    Position = table.Column<int>(type: "INTEGER", nullable: false),
-                    SourceCartLineId = table.Column<long>(type: "INTEGER", nullable: false),
-                    PatientId = table.Column<long>(type: "INTEGER", nullable: false),
-                    ProductId = table.Column<long>(type: "INTEGER", nullable: false),
-                    PharmacyId = table.Column<long>(type: "INTEGER", nullable: false),
-                    OfferingId = table.Column<long>(type: "INTEGER", nullable: false),
-                    PrescriberId = table.Column<long>(type: "INTEGER", nullable: false),
-                    Quantity = table.Column<int>(type: "INTEGER", nullable: false),
-                    Sig = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: false),
-                    DaysSupply = table.Column<int>(type: "INTEGER", nullable: false),
-                    ShipToLine1 = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    ShipToLine2 = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
-                    ShipToCity = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
-                    ShipToState = table.Column<string>(type: "TEXT", maxLength: 2, nullable: false),
-                    ShipToZip = table.Column<string>(type: "TEXT", maxLength: 10, nullable: false),
-                    RoutingReason = table.Column<string>(type: "TEXT", maxLength: 300, nullable: false),
-                    UnitPrice = table.Column<long>(type: "INTEGER", nullable: false),
-                    LineTotal = table.Column<long>(type: "INTEGER", nullable: false),
-                    ShippingShare = table.Column<long>(type: "INTEGER", nullable: false),
-                    Amount = table.Column<long>(type: "INTEGER", nullable: false),
-                    CapturedAmount = table.Column<long>(type: "INTEGER", nullable: false),
-                    RefundedAmount = table.Column<long>(type: "INTEGER", nullable: false),
-                    Status = table.Column<string>(type: "TEXT", maxLength: 30, nullable: false),
-                    PaymentStatus = table.Column<string>(type: "TEXT", maxLength: 30, nullable: false),
-                    StatusReasonCode = table.Column<string>(type: "TEXT", maxLength: 40, nullable: true),
-                    StatusReasonMessage = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
-                    StatusReasonFixable = table.Column<bool>(type: "INTEGER", nullable: true),
-                    StatusSince = table.Column<long>(type: "INTEGER", nullable: false),
-                    Sequence = table.Column<int>(type: "INTEGER", nullable: false),
-                    Owner = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
-                    PartnerOrderId = table.Column<long>(type: "INTEGER", nullable: true),
-                    TrackingCarrier = table.Column<string>(type: "TEXT", maxLength: 50, nullable: true),
-                    TrackingNumber = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
-                    TrackingUrl = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    OrganizationId = table.Column<long>(type: "bigint", nullable: false),
+                    OrderId = table.Column<long>(type: "bigint", nullable: false),
+                    Position = table.Column<int>(type: "int", nullable: false),
+                    SourceCartLineId = table.Column<long>(type: "bigint", nullable: false),
+                    PatientId = table.Column<long>(type: "bigint", nullable: false),
+                    ProductId = table.Column<long>(type: "bigint", nullable: false),
+                    PharmacyId = table.Column<long>(type: "bigint", nullable: false),
+                    OfferingId = table.Column<long>(type: "bigint", nullable: false),
+                    PrescriberId = table.Column<long>(type: "bigint", nullable: false),
+                    Quantity = table.Column<int>(type: "int", nullable: false),
+                    Sig = table.Column<string>(type: "nvarchar(1000)", maxLength: 1000, nullable: false),
+                    DaysSupply = table.Column<int>(type: "int", nullable: false),
+                    ShipToLine1 = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    ShipToLine2 = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    ShipToCity = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: false),
+                    ShipToState = table.Column<string>(type: "nvarchar(2)", maxLength: 2, nullable: false),
+                    ShipToZip = table.Column<string>(type: "nvarchar(10)", maxLength: 10, nullable: false),
+                    RoutingReason = table.Column<string>(type: "nvarchar(300)", maxLength: 300, nullable: false),
+                    UnitPrice = table.Column<long>(type: "bigint", nullable: false),
+                    LineTotal = table.Column<long>(type: "bigint", nullable: false),
+                    ShippingShare = table.Column<long>(type: "bigint", nullable: false),
+                    Amount = table.Column<long>(type: "bigint", nullable: false),
+                    CapturedAmount = table.Column<long>(type: "bigint", nullable: false),
+                    RefundedAmount = table.Column<long>(type: "bigint", nullable: false),
+                    Status = table.Column<string>(type: "nvarchar(30)", maxLength: 30, nullable: false),
+                    PaymentStatus = table.Column<string>(type: "nvarchar(30)", maxLength: 30, nullable: false),
+                    StatusReasonCode = table.Column<string>(type: "nvarchar(40)", maxLength: 40, nullable: true),
+                    StatusReasonMessage = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    StatusReasonFixable = table.Column<bool>(type: "bit", nullable: true),
+                    StatusSince = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    Sequence = table.Column<int>(type: "int", nullable: false),
+                    Owner = table.Column<string>(type: "nvarchar(20)", maxLength: 20, nullable: false),
+                    PartnerOrderId = table.Column<long>(type: "bigint", nullable: true),
+                    TrackingCarrier = table.Column<string>(type: "nvarchar(50)", maxLength: 50, nullable: true),
+                    TrackingNumber = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: true),
+                    TrackingUrl = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true)
                 },
                 constraints: table =>
                 {
@@ -580,18 +581,18 @@ namespace Headless.Data.Migrations.Sqlite
                 name: "OrderLineEvents",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    OrganizationId = table.Column<long>(type: "INTEGER", nullable: false),
-                    OrderLineId = table.Column<long>(type: "INTEGER", nullable: false),
-                    At = table.Column<long>(type: "INTEGER", nullable: false),
-                    Source = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
-                    FromStatus = table.Column<string>(type: "TEXT", maxLength: 30, nullable: true),
-                    ToStatus = table.Column<string>(type: "TEXT", maxLength: 30, nullable: false),
-                    ReasonCode = table.Column<string>(type: "TEXT", maxLength: 40, nullable: true),
-                    Message = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
-                    ExternalEventId = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
-                    Sequence = table.Column<int>(type: "INTEGER", nullable: false)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    OrganizationId = table.Column<long>(type: "bigint", nullable: false),
+                    OrderLineId = table.Column<long>(type: "bigint", nullable: false),
+                    At = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    Source = table.Column<string>(type: "nvarchar(20)", maxLength: 20, nullable: false),
+                    FromStatus = table.Column<string>(type: "nvarchar(30)", maxLength: 30, nullable: true),
+                    ToStatus = table.Column<string>(type: "nvarchar(30)", maxLength: 30, nullable: false),
+                    ReasonCode = table.Column<string>(type: "nvarchar(40)", maxLength: 40, nullable: true),
+                    Message = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    ExternalEventId = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    Sequence = table.Column<int>(type: "int", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -650,7 +651,8 @@ namespace Headless.Data.Migrations.Sqlite
                 name: "IX_Carts_OpenClinicId",
                 table: "Carts",
                 column: "OpenClinicId",
-                unique: true);
+                unique: true,
+                filter: "[OpenClinicId] IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Carts_OrganizationId",
@@ -777,7 +779,8 @@ namespace Headless.Data.Migrations.Sqlite
                 name: "IX_Patients_OrganizationId_ExternalId",
                 table: "Patients",
                 columns: new[] { "OrganizationId", "ExternalId" },
-                unique: true);
+                unique: true,
+                filter: "[ExternalId] IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Patients_OrganizationId_SearchName",
