@@ -5,6 +5,7 @@ using Headless.Checkout;
 using Headless.Clinics;
 using Headless.Data;
 using Headless.Demo;
+using Headless.Fulfillment;
 using Headless.GraphQL;
 using Headless.Orders;
 using Headless.Organizations;
@@ -37,6 +38,7 @@ public static class HeadlessServiceCollectionExtensions
         services.AddPayments();
         services.AddOrders();
         services.AddCheckout();
+        services.AddFulfillment();
         services.AddDemo();
         services.AddHostedService<DatabaseStartup>();
         return services;

@@ -1,5 +1,6 @@
 using Headless.Carts;
 using Headless.Data;
+using Headless.Fulfillment;
 using Headless.Orders;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -117,6 +118,10 @@ public sealed class PaymentSettlement(
             // Saved separately so the old cart has released the clinic's one open slot first.
             db.Carts.Add(new Cart(order.OrganizationId, order.ClinicId, now));
             await db.SaveChangesAsync(ct);
+
+            // Routing is decided in the same transaction as the payment: one partner order per pharmacy, its
+            // submission queued in the outbox, each line's move to SUBMITTED on its audit trail.
+            await PartnerRouting.RouteAsync(db, order, now, ct);
         }
         else
         {

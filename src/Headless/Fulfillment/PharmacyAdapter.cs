@@ -1,0 +1,121 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using Duende.IdentityModel.Client;
+using Headless.Catalog;
+
+namespace Headless.Fulfillment;
+
+/// <summary>What a pharmacy receives for one partner order. It carries PHI by necessity: the pharmacy fills prescriptions.</summary>
+public sealed record PartnerOrderDocument(string PartnerOrderId, string OrderNumber, string CallbackUrl, IReadOnlyList<PartnerOrderLine> Lines);
+
+public sealed record PartnerOrderLine(string LineNumber, string ProductName, string Strength, string Form, int Quantity, string Sig, int DaysSupply, PartnerPatient Patient, PartnerPrescriber Prescriber);
+
+public sealed record PartnerPatient(string FirstName, string LastName, DateOnly DateOfBirth, PartnerAddress Address);
+
+public sealed record PartnerAddress(string Line1, string? Line2, string City, string State, string Zip);
+
+public sealed record PartnerPrescriber(string FirstName, string LastName, string Npi, string? Dea);
+
+/// <summary>The pharmacy's answer to a submission.</summary>
+public sealed record PartnerSubmission(string? Reference);
+
+/// <summary>One integration style with partner pharmacies. The HTTP adapter is the one in use; others (SFTP, fax) would sit beside it.</summary>
+public interface IPharmacyAdapter
+{
+    Task<PartnerSubmission> SubmitAsync(Pharmacy pharmacy, PartnerOrderDocument document, string idempotencyKey, CancellationToken ct);
+
+    /// <summary>Asks the pharmacy to cancel one line. False when the pharmacy refused because work has started.</summary>
+    Task<bool> CancelLineAsync(Pharmacy pharmacy, string reference, string lineNumber, string idempotencyKey, CancellationToken ct);
+}
+
+/// <summary>
+/// Posts partner orders as JSON to the pharmacy's API with an OAuth 2.0 client-credentials token
+/// (Duende.IdentityModel, cached per pharmacy until shortly before it expires), an Idempotency-Key,
+/// a timeout, and without following redirects (a redirect could carry PHI somewhere unintended).
+/// </summary>
+public sealed class HttpPharmacyAdapter(IHttpClientFactory httpClients, PartnerTokenCache tokens) : IPharmacyAdapter
+{
+    public const string HttpClientName = "partner-pharmacies";
+
+    public async Task<PartnerSubmission> SubmitAsync(Pharmacy pharmacy, PartnerOrderDocument document, string idempotencyKey, CancellationToken ct)
+    {
+        using var response = await SendAsync(pharmacy, HttpMethod.Post, "v1/orders", document, idempotencyKey, ct);
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadFromJsonAsync<SubmitResponse>(ct);
+        return new PartnerSubmission(body?.Reference);
+    }
+
+    public async Task<bool> CancelLineAsync(Pharmacy pharmacy, string reference, string lineNumber, string idempotencyKey, CancellationToken ct)
+    {
+        using var response = await SendAsync(pharmacy, HttpMethod.Post, $"v1/orders/{Uri.EscapeDataString(reference)}/lines/{Uri.EscapeDataString(lineNumber)}/cancel", new { }, idempotencyKey, ct);
+        if (response.StatusCode == HttpStatusCode.Conflict)
+        {
+            return false;
+        }
+
+        response.EnsureSuccessStatusCode();
+        return true;
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(Pharmacy pharmacy, HttpMethod method, string path, object body, string idempotencyKey, CancellationToken ct)
+    {
+        var client = httpClients.CreateClient(HttpClientName);
+        var baseUri = new Uri(pharmacy.ApiBaseUrl!.EndsWith('/') ? pharmacy.ApiBaseUrl : pharmacy.ApiBaseUrl + "/");
+        for (var attempt = 1; ; attempt++)
+        {
+            var token = await tokens.GetAsync(pharmacy, client, ct);
+            using var request = new HttpRequestMessage(method, new Uri(baseUri, path)) { Content = JsonContent.Create(body) };
+            request.SetBearerToken(token);
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+            var response = await client.SendAsync(request, ct);
+            if (response.StatusCode == HttpStatusCode.Unauthorized && attempt == 1)
+            {
+                // The pharmacy may have rotated or revoked the token before it expired: fetch a new one once.
+                response.Dispose();
+                tokens.Forget(pharmacy);
+                continue;
+            }
+
+            return response;
+        }
+    }
+
+    private sealed record SubmitResponse(string? Reference);
+}
+
+/// <summary>Client-credentials tokens per pharmacy, kept until a minute before they expire.</summary>
+public sealed class PartnerTokenCache(TimeProvider clock)
+{
+    private static readonly TimeSpan Margin = TimeSpan.FromMinutes(1);
+    private readonly ConcurrentDictionary<long, (string Token, DateTimeOffset Expires)> _tokens = new();
+
+    /// <summary>How many tokens were requested from token endpoints (for tests and diagnostics).</summary>
+    public int Requests => _requests;
+
+    private int _requests;
+
+    public async Task<string> GetAsync(Pharmacy pharmacy, HttpClient client, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        if (_tokens.TryGetValue(pharmacy.Id, out var cached) && cached.Expires > now)
+        {
+            return cached.Token;
+        }
+
+        Interlocked.Increment(ref _requests);
+        var response = await client.RequestClientCredentialsTokenAsync(
+            new ClientCredentialsTokenRequest { Address = pharmacy.TokenEndpoint, ClientId = pharmacy.ClientId!, ClientSecret = pharmacy.ClientSecret },
+            ct);
+        if (response.IsError || response.AccessToken is null)
+        {
+            throw new HttpRequestException($"Token request to pharmacy {pharmacy.Id} failed: {response.ErrorType}.");
+        }
+
+        var lifetime = TimeSpan.FromSeconds(Math.Max(response.ExpiresIn, 60));
+        _tokens[pharmacy.Id] = (response.AccessToken, now + lifetime - Margin);
+        return response.AccessToken;
+    }
+
+    public void Forget(Pharmacy pharmacy) => _tokens.TryRemove(pharmacy.Id, out _);
+}
