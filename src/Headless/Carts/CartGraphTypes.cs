@@ -153,6 +153,7 @@ public sealed class CartLineType : ObjectGraphType<CartLineView>
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<CartIssueType>>>>("issues")
             .Description("What the cart's latest validation found on this line (empty before the first validation). Check the cart's latestValidation.current.")
             .Resolve(c => c.Source.Snapshot.IssuesFor(c.Source.Id));
+        Field<StringGraphType>("resubmitsLineNumber").Description("When this line is a corrected copy of a rejected order line, that line's number (e.g. HX-10042-03).").Resolve(c => c.Source.Line.ResubmitsLineNumber);
         Field<NonNullGraphType<DateTimeScalar>>("createdAt").Description("When the line was added.").Resolve(c => c.Source.Line.CreatedAt);
         Field<NonNullGraphType<DateTimeScalar>>("updatedAt").Description("When the line last changed.").Resolve(c => c.Source.Line.UpdatedAt);
     }

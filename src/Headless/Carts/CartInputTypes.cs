@@ -29,7 +29,7 @@ public sealed class CartLineUpdateInputType : InputObjectGraphType<CartLineUpdat
     {
         Name = "CartLineUpdateInput";
         Description = "Changes to one cart line. Fields left out stay as they are.";
-        Field<NonNullGraphType<IdGraphType>>("lineId").Description("The line to change.");
+        Field<IdGraphType>("lineId").Description("The cart line to change. Required by cartLinesUpdate; ignored by orderLineResubmit.");
         Field<IdGraphType>("offeringId").Description("Another offering of the same product (another pharmacy).");
         Field<IdGraphType>("pharmacyId").Description("Another pharmacy for the same product.");
         Field(x => x.Quantity, nullable: true).Description("Units to dispense, at least 1.");

@@ -186,6 +186,11 @@ public sealed class CartService(IDbContextFactory<HeadlessDbContext> contexts, T
             if (existing is not null)
             {
                 existing.MergeFrom(p.Quantity, p.Sig, p.DaysSupply, prescriber, p.ShipTo);
+                if (inputs[i].ResubmitsLineNumber is { } resubmits)
+                {
+                    existing.MarkResubmissionOf(resubmits);
+                }
+
                 existing.Touch(now);
                 continue;
             }
@@ -196,6 +201,11 @@ public sealed class CartService(IDbContextFactory<HeadlessDbContext> contexts, T
             line.SetDaysSupply(p.DaysSupply);
             line.SetPrescriber(prescriber);
             line.SetShipTo(p.ShipTo);
+            if (inputs[i].ResubmitsLineNumber is { } resubmitted)
+            {
+                line.MarkResubmissionOf(resubmitted);
+            }
+
             db.CartLines.Add(line);
             lines.Add(line);
             added++;

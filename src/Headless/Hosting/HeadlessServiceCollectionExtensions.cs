@@ -9,6 +9,7 @@ using Headless.Fulfillment;
 using Headless.GraphQL;
 using Headless.Orders;
 using Headless.Organizations;
+using Headless.Partners;
 using Headless.Payments;
 using Headless.Payments.Stripe;
 using Headless.Patients;
@@ -39,6 +40,8 @@ public static class HeadlessServiceCollectionExtensions
         services.AddOrders();
         services.AddCheckout();
         services.AddFulfillment();
+        services.AddOutbox();
+        services.AddPartnerEvents();
         services.AddDemo();
         services.AddHostedService<DatabaseStartup>();
         return services;
@@ -50,6 +53,7 @@ public static class HeadlessServiceCollectionExtensions
         app.UseAuthentication();
         app.MapGraphQLHttp("/graphql");
         app.MapStripeWebhooks();
+        app.MapPartnerEvents();
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new() { Predicate = c => c.Tags.Contains("ready") });
         return app;

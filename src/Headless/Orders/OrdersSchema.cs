@@ -1,5 +1,6 @@
 using GraphQL;
 using GraphQL.Types;
+using Headless.Carts;
 using Headless.Data;
 using Headless.GraphQL;
 using Headless.Validation;
@@ -32,6 +33,28 @@ internal sealed class OrdersSchema : ISchemaContribution
                 return await ctx.WithDbAsync(async (db, ct) => (object?)await LoadOrderAsync(db, id, ct));
             });
 
+    public void AddMutationFields(ObjectGraphType mutation)
+    {
+        mutation.Field<NonNullGraphType<CartPayloadType>>("orderLineResubmit")
+            .Description("Brings a REJECTED order line back into its clinic's open cart as a corrected copy (linked to the original line number), to be validated and paid again. Fields left out of changes are copied from the rejected line.")
+            .Argument<NonNullGraphType<IdGraphType>>("lineId", "The rejected order line.")
+            .Argument<CartLineUpdateInputType>("changes", "Corrections to apply to the copy (lineId inside it is ignored).")
+            .ResolveAsync(async ctx =>
+            {
+                var result = await ctx.Service<OrderLineActions>().ResubmitAsync(ctx.GetArgument<string>("lineId"), ctx.GetArgument<CartLineUpdateInput?>("changes"), ctx.CancellationToken);
+                return new CartPayload(result.Cart is null ? null : CartView.For(ctx, result.Cart), result.UserErrors);
+            });
+
+        mutation.Field<NonNullGraphType<CartPayloadType>>("orderLinesReorder")
+            .Description("Copies earlier order lines into their clinic's open cart for the same patients, products and pharmacies; a copy matching a line already in the cart adds to its quantity. All lines must belong to one clinic.")
+            .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("lineIds", $"The order lines to order again, 1 to {CartService.MaxLinesPerCall}.")
+            .ResolveAsync(async ctx =>
+            {
+                var result = await ctx.Service<OrderLineActions>().ReorderAsync(ctx.GetArgument<List<string>>("lineIds"), ctx.CancellationToken);
+                return new CartPayload(result.Cart is null ? null : CartView.For(ctx, result.Cart), result.UserErrors);
+            });
+    }
+
     internal static Task<Order?> LoadOrderAsync(HeadlessDbContext db, long id, CancellationToken ct) =>
         db.Orders.AsNoTracking().Include(o => o.Lines).FirstOrDefaultAsync(o => o.Id == id, ct);
 }
@@ -42,6 +65,7 @@ public static class OrdersServiceCollectionExtensions
     {
         services.AddSingleton<ISchemaContribution, OrdersSchema>();
         services.AddSingleton<OrderLineDecisions>();
+        services.AddScoped<OrderLineActions>();
         services.AddSingleton<CaptureSweep>();
         services.AddHostedService(sp => sp.GetRequiredService<CaptureSweep>());
         services.AddScoped<IActiveFillSource, OrderFillSource>();

@@ -33,6 +33,9 @@ public sealed class HeadlessApp : WebApplicationFactory<Program>
             ["Headless:Database:MigrateOnStartup"] = "true",
             ["Headless:Demo:Seed"] = "false",
 
+            // Tests drive the outbox with OutboxProcessor.DrainOnceAsync; the background worker would race them.
+            ["Headless:Outbox:Enabled"] = "false",
+
             // Set HEADLESS_TEST_EXPOSE=1 to see resolver exceptions in responses while debugging a test.
             ["Headless:GraphQL:ExposeExceptionDetails"] = Environment.GetEnvironmentVariable("HEADLESS_TEST_EXPOSE") == "1" ? "true" : "false",
         };

@@ -1,0 +1,88 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace PartnerPharmacy;
+
+// Wire contracts. JSON is camelCase (System.Text.Json web defaults); callbacks always carry every field (nulls included).
+
+public sealed record OrderRequest(
+    string? PartnerOrderId,
+    string? OrderNumber,
+    string? CallbackUrl,
+    IReadOnlyList<OrderLineRequest>? Lines);
+
+public sealed record OrderLineRequest(
+    string? LineNumber,
+    string? ProductName,
+    string? Strength,
+    string? Form,
+    int Quantity,
+    string? Sig,
+    int? DaysSupply,
+    PatientRequest? Patient,
+    PrescriberRequest? Prescriber);
+
+public sealed record PatientRequest(string? FirstName, string? LastName, string? DateOfBirth, AddressRequest? Address);
+
+public sealed record AddressRequest(string? Line1, string? Line2, string? City, string? State, string? Zip);
+
+public sealed record PrescriberRequest(string? FirstName, string? LastName, string? Npi, string? Dea);
+
+public sealed record OrderAccepted(string Reference, int LineCount);
+
+public sealed record TokenResponse(
+    [property: JsonPropertyName("access_token")] string AccessToken,
+    [property: JsonPropertyName("token_type")] string TokenType,
+    [property: JsonPropertyName("expires_in")] int ExpiresIn);
+
+public sealed record ErrorResponse(
+    [property: JsonPropertyName("error")] string Error,
+    [property: JsonPropertyName("message"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Message = null);
+
+public sealed record CancelResponse(
+    bool Cancelled,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Reason = null);
+
+public sealed record StatsResponse(
+    int OrdersReceived,
+    int DistinctIdempotencyKeys,
+    long EventsSent,
+    long EventsFailed,
+    long OrderRequests,
+    long DeliveryAttempts);
+
+/// <summary>Callback event types.</summary>
+public static class EventTypes
+{
+    public const string Received = "line.received";
+    public const string Compounding = "line.compounding";
+    public const string Shipped = "line.shipped";
+    public const string Delivered = "line.delivered";
+    public const string Rejected = "line.rejected";
+    public const string OnHold = "line.on_hold";
+    public const string Cancelled = "line.cancelled";
+}
+
+/// <summary>The body of one callback. Every property is always present in the JSON (null when not relevant).</summary>
+public sealed record CallbackEvent(
+    string Id,
+    string Type,
+    DateTime OccurredAt,
+    string Reference,
+    string LineNumber,
+    string? Carrier = null,
+    string? TrackingNumber = null,
+    string? TrackingUrl = null,
+    string? ReasonCode = null,
+    string? Message = null,
+    bool? Fixable = null,
+    string? Owner = null);
+
+public static class SimulatorJson
+{
+    /// <summary>camelCase, nulls written: the options for callbacks and responses.</summary>
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+}
