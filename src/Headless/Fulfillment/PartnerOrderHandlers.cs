@@ -74,6 +74,7 @@ public static class FulfillmentServiceCollectionExtensions
         services.AddHttpClient(HttpPharmacyAdapter.HttpClientName, (sp, c) => c.Timeout = sp.GetRequiredService<IOptions<PartnerOptions>>().Value.Timeout)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
         services.AddScoped<IOutboxHandler, SubmitPartnerOrderHandler>();
+        services.AddScoped<IOutboxHandler, CancelLineHandler>();
         return services;
     }
 }

@@ -59,6 +59,9 @@ public enum UserErrorCode
 
     [Description("The payment method was declined; the order is kept as PAYMENT_FAILED and the cart is open again.")]
     PaymentDeclined,
+
+    [Description("The order line has gone too far to be cancelled (the pharmacy started compounding), or is already closed.")]
+    LineNotCancellable,
 }
 
 /// <summary>A problem with a mutation's input, pointing at the input field that caused it.</summary>

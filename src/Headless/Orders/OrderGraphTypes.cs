@@ -7,6 +7,7 @@ using Headless.GraphQL;
 using Headless.Patients;
 using Headless.Prescribers;
 using Headless.Shared;
+using Headless.Tracking;
 using Microsoft.EntityFrameworkCore;
 
 namespace Headless.Orders;
@@ -108,6 +109,92 @@ public sealed class OrderLineType : ObjectGraphType<OrderLineView>
         Field<NonNullGraphType<MoneyType>>("capturedAmount").Description("What was charged for this line.").Resolve(c => new Money(c.Source.Line.CapturedAmount, c.Source.Pharmacy.Currency));
         Field<NonNullGraphType<MoneyType>>("refundedAmount").Description("What was refunded for this line.").Resolve(c => new Money(c.Source.Line.RefundedAmount, c.Source.Pharmacy.Currency));
         Field<NonNullGraphType<LinePaymentStatusType>>("paymentStatus").Description("Where this line's share of the payment stands.").Resolve(c => c.Source.Line.PaymentStatus);
+        Field<NonNullGraphType<LineOwnerType>>("owner").Description("Who must act next on the line: the pharmacy, the clinic, the patient, the payment, or nobody.").Resolve(c => c.Source.Line.Owner);
+        Field<TrackingType>("tracking").Description("The shipment's tracking, as the pharmacy reported it. Null until the pharmacy sends shipping information.")
+            .Resolve(c => c.Source.Line.TrackingCarrier is null && c.Source.Line.TrackingNumber is null && c.Source.Line.TrackingUrl is null ? null : c.Source.Line);
+        Field<NonNullGraphType<ConnectionType<OrderLineEventType, OrderLineEvent>>>("events")
+            .Description("Every change of the line, oldest first: the audit trail, and how long each step took. At most 100 per page.")
+            .PagingArguments()
+            .ResolveAsync(async c =>
+            {
+                // Runs only when a query asks for events: one query for the page, with the total in the same query.
+                var (first, after) = c.ReadPaging();
+                var lineId = c.Source.Id;
+                return await c.WithDbAsync(async (db, ct) => (object?)await LoadEventsAsync(db, lineId, first, after, ct));
+            });
+    }
+
+    /// <summary>One page of a line's events, oldest first, and their total, in one query (a second only for a page past the end).</summary>
+    internal static async Task<Connection<OrderLineEvent>> LoadEventsAsync(HeadlessDbContext db, long lineId, int first, long? after, CancellationToken ct)
+    {
+        var all = db.OrderLineEvents.AsNoTracking().Where(e => e.OrderLineId == lineId);
+        var rows = await all
+            .Where(e => after == null || e.Id > after)
+            .OrderBy(e => e.Id)
+            .Take(first + 1)
+            .Select(e => new { Event = e, Total = all.Count() })
+            .ToListAsync(ct);
+        var total = rows.Count > 0 ? rows[0].Total : after is null ? 0 : await all.CountAsync(ct);
+        var edges = rows.Take(first).Select(r => new Edge<OrderLineEvent>(Paging.EncodeCursor(r.Event.Id), r.Event)).ToList();
+        return new Connection<OrderLineEvent>(
+            edges,
+            new PageInfo(rows.Count > first, after is not null, edges.FirstOrDefault()?.Cursor, edges.LastOrDefault()?.Cursor),
+            total);
+    }
+}
+
+public sealed class TrackingType : ObjectGraphType<OrderLine>
+{
+    public TrackingType()
+    {
+        Name = "Tracking";
+        Description = "Where a shipped line is: the carrier, the tracking number and a link to follow it, as the pharmacy reported them.";
+        Field<StringGraphType>("carrier").Description("The carrier, e.g. UPS or USPS. Null when the pharmacy did not say.").Resolve(c => c.Source.TrackingCarrier);
+        Field<StringGraphType>("number").Description("The carrier's tracking number. Null when the pharmacy did not give one.").Resolve(c => c.Source.TrackingNumber);
+        Field<StringGraphType>("url").Description("A web page that follows the shipment (always http or https). Null when the pharmacy did not give one.").Resolve(c => c.Source.TrackingUrl);
+    }
+}
+
+public sealed class OrderLineEventType : ObjectGraphType<OrderLineEvent>
+{
+    public OrderLineEventType()
+    {
+        Name = "OrderLineEvent";
+        Description = "One change of an order line: when, who caused it, the status before and after, and why.";
+        Field<NonNullGraphType<DateTimeScalar>>("time").Description("When the change happened (for partner callbacks, when the pharmacy says it happened).").Resolve(c => c.Source.At);
+        Field<NonNullGraphType<LineEventSourceType>>("source").Description("Who caused the change.").Resolve(c => c.Source.Source);
+        Field<OrderLineStatusType>("from").Description("The line's status before the change; null for the first event.").Resolve(c => c.Source.FromStatus);
+        Field<NonNullGraphType<OrderLineStatusType>>("to").Description("The line's status after the change (the same as `from` when only tracking or a hold's owner changed).").Resolve(c => c.Source.ToStatus);
+        Field<StringGraphType>("reasonCode").Description("Why, as a code, e.g. SIG_CLARIFICATION, LICENSE, OUT_OF_STOCK, CANCELLED_BY_CLINIC. Null when there is no reason.").Resolve(c => c.Source.ReasonCode);
+        Field<StringGraphType>("message").Description("What happened, in words. Null when nothing was said.").Resolve(c => c.Source.Message);
+        Field<NonNullGraphType<IntGraphType>>("sequence").Description("The line's sequence number right after this change.").Resolve(c => c.Source.Sequence);
+    }
+}
+
+public sealed class LineOwnerType : EnumerationGraphType
+{
+    public LineOwnerType()
+    {
+        Name = "LineOwner";
+        Description = "Who must act next on an order line.";
+        Add(LineOwner.Pharmacy, LineOwner.Pharmacy, "The pharmacy: it has to receive, compound or ship the line, or resolve its own hold.");
+        Add(LineOwner.Clinic, LineOwner.Clinic, "The clinic: a fixable rejection to correct and resubmit, or a hold waiting for the clinic.");
+        Add(LineOwner.Patient, LineOwner.Patient, "The patient: a hold waiting for the patient (for example an address to confirm).");
+        Add(LineOwner.Payment, LineOwner.Payment, "The payment: the order's authorization is pending or failed.");
+        Add(LineOwner.None, LineOwner.None, "Nobody: the line is shipped, delivered, cancelled or rejected for good.");
+    }
+}
+
+public sealed class LineEventSourceType : EnumerationGraphType
+{
+    public LineEventSourceType()
+    {
+        Name = "LineEventSource";
+        Description = "Who caused a change of an order line.";
+        Add(EventSource.Pharmacy, EventSource.Pharmacy, "The line's pharmacy, through its signed callbacks.");
+        Add(EventSource.Clinic, EventSource.Clinic, "The clinic, for example cancelling the line.");
+        Add(EventSource.Payment, EventSource.Payment, "The payment: authorization, capture or refund.");
+        Add(EventSource.System, EventSource.System, "The service itself, for example a deadline.");
     }
 }
 

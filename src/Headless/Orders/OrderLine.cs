@@ -1,6 +1,7 @@
 using System.Globalization;
 using Headless.Carts;
 using Headless.Shared;
+using Headless.Tracking;
 
 namespace Headless.Orders;
 
@@ -189,67 +190,79 @@ public sealed class OrderLine : IEntity, ITenantOwned
         PaymentStatus = LinePaymentStatus.Failed;
     }
 
-    /// <summary>The pharmacy took the line on.</summary>
-    public void Accept(DateTimeOffset now)
+    /// <summary>
+    /// The pharmacy took the line on (SUBMITTED to RECEIVED). Throws when the lifecycle does not allow it.
+    /// Returns the audit event, which the caller saves in the same transaction (see <see cref="OrderLineDecisions"/>).
+    /// </summary>
+    public OrderLineEvent Accept(DateTimeOffset now) =>
+        Decide(new LineSignal(OrderLineStatus.Received, EventSource.Pharmacy, now), now);
+
+    /// <summary>The pharmacy rejected the line (allowed before SHIPPED). Throws when the lifecycle does not allow it.</summary>
+    public OrderLineEvent Reject(string reasonCode, string message, bool fixable, DateTimeOffset now) =>
+        Decide(new LineSignal(OrderLineStatus.Rejected, EventSource.Pharmacy, now, reasonCode, message, fixable), now);
+
+    /// <summary>The clinic cancelled the line (allowed before COMPOUNDING). Throws when the lifecycle does not allow it.</summary>
+    public OrderLineEvent Cancel(string? reason, DateTimeOffset now) =>
+        Decide(new LineSignal(OrderLineStatus.Cancelled, EventSource.Clinic, now, LineLifecycle.CancelledByClinic, string.IsNullOrWhiteSpace(reason) ? "Cancelled by the clinic." : reason.Trim(), false), now);
+
+    private OrderLineEvent Decide(LineSignal signal, DateTimeOffset now)
     {
-        if (Status != OrderLineStatus.Submitted)
-        {
-            throw new InvalidOperationException($"A {Status} line cannot be accepted.");
-        }
-
-        Move(OrderLineStatus.Received, null, null, null, now);
-    }
-
-    public void Reject(string reasonCode, string message, bool fixable, DateTimeOffset now)
-    {
-        if (Status is not (OrderLineStatus.Submitted or OrderLineStatus.Received or OrderLineStatus.Compounding or OrderLineStatus.OnHold))
-        {
-            throw new InvalidOperationException($"A {Status} line cannot be rejected.");
-        }
-
-        Move(OrderLineStatus.Rejected, reasonCode, message, fixable, now);
-    }
-
-    public void Cancel(string? reason, DateTimeOffset now)
-    {
-        if (Status is not (OrderLineStatus.Submitted or OrderLineStatus.Received or OrderLineStatus.OnHold))
-        {
-            throw new InvalidOperationException($"A {Status} line cannot be cancelled.");
-        }
-
-        Move(OrderLineStatus.Cancelled, "CANCELLED_BY_CLINIC", string.IsNullOrWhiteSpace(reason) ? "Cancelled by the clinic." : reason.Trim(), false, now);
+        // Without the audit trail at hand, a held line is taken to have got no further than SUBMITTED.
+        var result = LineLifecycle.Apply(this, Status == OrderLineStatus.OnHold ? OrderLineStatus.Submitted : Status, signal, now);
+        return result.Event ?? throw new InvalidOperationException($"A {Status} line cannot become {signal.Status}: {result.Reason}");
     }
 
     internal void MarkCaptured()
     {
         CapturedAmount = Amount;
         PaymentStatus = LinePaymentStatus.Captured;
-        Sequence++;
     }
 
     internal void MarkNotCharged()
     {
         PaymentStatus = OrderLineStatus.IsDeclined(Status) ? LinePaymentStatus.Voided : LinePaymentStatus.NotCaptured;
-        Sequence++;
     }
 
     internal void MarkRefunded()
     {
         RefundedAmount = CapturedAmount;
         PaymentStatus = LinePaymentStatus.Refunded;
-        Sequence++;
     }
 
     public void AssignPartnerOrder(long partnerOrderId) => PartnerOrderId = partnerOrderId;
 
-    private void Move(string status, string? reasonCode, string? message, bool? fixable, DateTimeOffset now)
+    private void Move(string status, string? reasonCode, string? message, bool? fixable, DateTimeOffset now) =>
+        MoveTo(status, reasonCode, message, fixable, LineOwner.For(status, fixable), now);
+
+    /// <summary>One lifecycle change: the new status, its reason and owner, and one more sequence number. Rules live in <see cref="LineLifecycle"/>.</summary>
+    internal void MoveTo(string status, string? reasonCode, string? message, bool? fixable, string owner, DateTimeOffset since)
     {
-        Owner = LineOwner.For(status, fixable);
+        Owner = owner;
         Status = status;
         StatusReasonCode = reasonCode;
         StatusReasonMessage = message;
         StatusReasonFixable = fixable;
-        StatusSince = now;
+        StatusSince = since;
         Sequence++;
     }
+
+    /// <summary>Sets the shipment tracking; false when it already says exactly that. The caller counts the change.</summary>
+    internal bool SetTracking(string? carrier, string? number, string? url)
+    {
+        carrier ??= TrackingCarrier;
+        number ??= TrackingNumber;
+        url ??= TrackingUrl;
+        if (carrier == TrackingCarrier && number == TrackingNumber && url == TrackingUrl)
+        {
+            return false;
+        }
+
+        TrackingCarrier = carrier;
+        TrackingNumber = number;
+        TrackingUrl = url;
+        return true;
+    }
+
+    /// <summary>A change that keeps the status (tracking attached late): only the sequence moves.</summary>
+    internal void CountChange() => Sequence++;
 }

@@ -35,6 +35,34 @@ internal sealed class OrdersSchema : ISchemaContribution
 
     public void AddMutationFields(ObjectGraphType mutation)
     {
+        mutation.Field<NonNullGraphType<OrderLinePayloadType>>("orderLineCancel")
+            .Description("Cancels one order line before the pharmacy starts compounding it. The pharmacy is told, and the payment is adjusted: the line is not captured, or is refunded for its own amount if the capture already happened.")
+            .Argument<NonNullGraphType<IdGraphType>>("lineId", "The order line to cancel.")
+            .Argument<StringGraphType>("reason", "Why, in words for the pharmacy and the audit trail (at most 500 characters; no patient data).")
+            .ResolveAsync(async ctx =>
+            {
+                var lineGlobalId = ctx.GetArgument<string>("lineId");
+                var reason = ctx.GetArgument<string?>("reason");
+                if (reason is { Length: > 500 })
+                {
+                    return new OrderLinePayload(null, [new UserError(UserErrorCode.TooLong, ["reason"], "The reason must be at most 500 characters.")]);
+                }
+
+                var exists = GlobalId.TryDecode(lineGlobalId, "OrderLine", out var lineId) &&
+                    await ctx.WithDbAsync((db, ct) => db.OrderLines.AnyAsync(l => l.Id == lineId, ct));
+                if (!exists)
+                {
+                    return new OrderLinePayload(null, [new UserError(UserErrorCode.NotFound, ["lineId"], "No order line with this ID exists in your organization.")]);
+                }
+
+                var refusal = await ctx.Service<OrderLineDecisions>().CancelByClinicAsync(lineId, reason, ctx.CancellationToken);
+                var view = await ctx.WithDbAsync(async (db, ct) =>
+                    (await OrderLineView.LoadAsync(db, [await db.OrderLines.AsNoTracking().FirstAsync(l => l.Id == lineId, ct)], ct))[0]);
+                return refusal is null
+                    ? new OrderLinePayload(view, [])
+                    : new OrderLinePayload(view, [new UserError(UserErrorCode.LineNotCancellable, ["lineId"], refusal, [lineGlobalId])]);
+            });
+
         mutation.Field<NonNullGraphType<CartPayloadType>>("orderLineResubmit")
             .Description("Brings a REJECTED order line back into its clinic's open cart as a corrected copy (linked to the original line number), to be validated and paid again. Fields left out of changes are copied from the rejected line.")
             .Argument<NonNullGraphType<IdGraphType>>("lineId", "The rejected order line.")
@@ -53,6 +81,20 @@ internal sealed class OrdersSchema : ISchemaContribution
                 var result = await ctx.Service<OrderLineActions>().ReorderAsync(ctx.GetArgument<List<string>>("lineIds"), ctx.CancellationToken);
                 return new CartPayload(result.Cart is null ? null : CartView.For(ctx, result.Cart), result.UserErrors);
             });
+    }
+
+    /// <summary>Result of orderLineCancel.</summary>
+    public sealed record OrderLinePayload(OrderLineView? Line, IReadOnlyList<UserError> UserErrors);
+
+    public sealed class OrderLinePayloadType : ObjectGraphType<OrderLinePayload>
+    {
+        public OrderLinePayloadType()
+        {
+            Name = "OrderLinePayload";
+            Description = "The result of an order line action.";
+            Field<OrderLineType>("line").Description("The line after the action (also when it was refused, to show why).").Resolve(c => c.Source.Line);
+            Field<NonNullGraphType<ListGraphType<NonNullGraphType<UserErrorType>>>>("userErrors").Description("Why the action was refused.").Resolve(c => c.Source.UserErrors);
+        }
     }
 
     internal static Task<Order?> LoadOrderAsync(HeadlessDbContext db, long id, CancellationToken ct) =>

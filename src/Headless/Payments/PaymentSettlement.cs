@@ -196,7 +196,10 @@ public sealed class PaymentSettlement(
                 line.MarkNotCharged();
             }
 
-            await SaveIgnoringRacesAsync(db, ct);
+            if (await SaveIgnoringRacesAsync(db, ct))
+            {
+                await CountChangeAsync(db, order.Lines.Select(l => l.Id).ToList(), ct);
+            }
         }
 
         if (order.PaymentStatus is PaymentStatus.Captured or PaymentStatus.PartiallyRefunded)
@@ -211,7 +214,10 @@ public sealed class PaymentSettlement(
                 }
 
                 order.MarkLineRefunded(line);
-                await SaveIgnoringRacesAsync(db, ct);
+                if (await SaveIgnoringRacesAsync(db, ct))
+                {
+                    await CountChangeAsync(db, [line.Id], ct);
+                }
             }
         }
     }
@@ -302,16 +308,25 @@ public sealed class PaymentSettlement(
     private static Task<Order> LoadAsync(HeadlessDbContext db, long orderId, CancellationToken ct) =>
         db.Orders.IgnoreQueryFilters().Include(o => o.Lines).FirstAsync(o => o.Id == orderId, ct);
 
-    private static async Task SaveIgnoringRacesAsync(HeadlessDbContext db, CancellationToken ct)
+    private static async Task<bool> SaveIgnoringRacesAsync(HeadlessDbContext db, CancellationToken ct)
     {
         try
         {
             await db.SaveChangesAsync(ct);
+            return true;
         }
         catch (DbUpdateConcurrencyException)
         {
             // Another settlement of the same order saved first; it saw the same facts, and the gateway keys
             // made both calls one. The next sweep re-reads whatever is still left to do.
+            return false;
         }
     }
+
+    /// <summary>
+    /// A payment change is a change of the line too, so its sequence grows. Incremented in SQL rather than
+    /// from the value read before the gateway call, so a partner callback landing meanwhile is never undone.
+    /// </summary>
+    private static Task CountChangeAsync(HeadlessDbContext db, List<long> lineIds, CancellationToken ct) =>
+        db.OrderLines.IgnoreQueryFilters().Where(l => lineIds.Contains(l.Id)).ExecuteUpdateAsync(s => s.SetProperty(l => l.Sequence, l => l.Sequence + 1), ct);
 }

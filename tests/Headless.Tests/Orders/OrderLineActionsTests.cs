@@ -21,6 +21,10 @@ public abstract class OrderLineActionsTests(DatabaseProvider provider, PostgresS
         mutation($ids: [ID!]!) { orderLinesReorder(lineIds: $ids) { cart { {{CartData.CartFields}} } userErrors { code field message } } }
         """;
 
+    private const string Cancel = """
+        mutation($lineId: ID!, $reason: String) { orderLineCancel(lineId: $lineId, reason: $reason) { line { number status owner statusReason { code message } paymentStatus events(first: 10) { nodes { source from to } } } userErrors { code field message lineIds } } }
+        """;
+
     private CartFixture _f = null!;
     private JsonElement _order;
 
@@ -73,6 +77,38 @@ public abstract class OrderLineActionsTests(DatabaseProvider provider, PostgresS
         Assert.Equal(["INVALID_VALUE"], submitted.UserErrorCodes());
         Assert.Equal(["NOT_FOUND"], foreign.UserErrorCodes());
         Assert.Equal(missing.GetRawText(), foreign.GetRawText());
+    }
+
+    [Fact]
+    public async Task The_clinic_cancels_a_line_before_compounding_the_pharmacy_is_told_and_the_line_is_not_charged()
+    {
+        if (Unavailable)
+        {
+            return;
+        }
+
+        var payload = (await _f.Tenant.Client.DataAsync(Cancel, new { lineId = LineId(0), reason = "Patient paused treatment." })).GetProperty("orderLineCancel");
+
+        Assert.Empty(payload.UserErrorCodes());
+        Assert.Equal("CANCELLED", payload.At("line.status").GetString());
+        Assert.Equal("Patient paused treatment.", payload.At("line.statusReason.message").GetString());
+        Assert.Contains(payload.At("line.events.nodes").EnumerateArray(), e => e.GetProperty("source").GetString() == "CLINIC" && e.GetProperty("to").GetString() == "CANCELLED");
+        await using (var db = App.Database.CreatePlatformContext())
+        {
+            Assert.Single(db.OutboxMessages.Where(m => m.Kind == "partner-order.cancel-line"));
+        }
+
+        GlobalId.TryDecode(LineId(1), "OrderLine", out var other);
+        await App.Services.GetRequiredService<OrderLineDecisions>().AcceptAsync(other, default);
+        var order = (await _f.Tenant.Client.DataAsync(CheckoutTests.OrderByNumber, new { n = _order.GetProperty("number").GetString() })).GetProperty("order");
+        Assert.Equal("CAPTURED", order.GetProperty("paymentStatus").GetString());
+        Assert.Equal(order.At("lines.nodes.1.amount.amount").GetInt64(), order.At("capturedAmount.amount").GetInt64());
+        Assert.Equal("VOIDED", order.At("lines.nodes.0.paymentStatus").GetString());
+
+        var again = (await _f.Tenant.Client.DataAsync(Cancel, new { lineId = LineId(0) })).GetProperty("orderLineCancel");
+        Assert.Equal(["LINE_NOT_CANCELLABLE"], again.UserErrorCodes());
+        var foreign = (await (await App.CreateTenantAsync("Stranger")).Client.DataAsync(Cancel, new { lineId = LineId(1) })).GetProperty("orderLineCancel");
+        Assert.Equal(["NOT_FOUND"], foreign.UserErrorCodes());
     }
 
     [Fact]

@@ -1,0 +1,233 @@
+using Headless.Data;
+using Headless.GraphQL;
+using Headless.Payments;
+using Headless.Tracking;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.EntityFrameworkCore;
+
+namespace Headless.Partners;
+
+/// <summary>
+/// POST /partners/{pharmacyId}/events: a partner pharmacy's callbacks about its lines, signed with the pharmacy's
+/// Standard Webhooks secret (the signature is the authentication; the route takes the pharmacy's global ID).
+/// <list type="bullet">
+/// <item>404: no such pharmacy, or it has no usable webhook secret.</item>
+/// <item>413: the body is over 64 KB.</item>
+/// <item>401, and nothing changes: a missing or wrong signature, or webhook-timestamp more than 5 minutes off.</item>
+/// <item>400: a signed body that is not a valid event.</item>
+/// <item>404: the line number is unknown, or the line is not routed to this pharmacy (it learns nothing about others' lines).</item>
+/// <item>200 <c>{"duplicate":true}</c>: the event id was applied before; nothing changes.</item>
+/// <item>200 <c>{"duplicate":false,"changed":…,"status":…,"sequence":…}</c>: applied. A late or older status is
+/// acknowledged with changed=false: it never moves a line backwards.</item>
+/// </list>
+/// The event id is recorded in the same transaction as the line change, under the line's row lock, so concurrent
+/// deliveries of one event change the line once on every provider; the (pharmacy, event id) key settles the rest.
+/// </summary>
+internal sealed class PartnerEventsEndpoint(
+    HeadlessDatabase database,
+    PaymentSettlement settlement,
+    TimeProvider clock,
+    ILogger<PartnerEventsEndpoint> logger)
+{
+    public const string Route = "/partners/{pharmacyId}/events";
+    public const int MaxBodyBytes = 64 * 1024;
+
+    public async Task HandleAsync(HttpContext context, string pharmacyId)
+    {
+        if (!GlobalId.TryDecode(pharmacyId, "Pharmacy", out var pharmacyKey))
+        {
+            await WriteAsync(context, StatusCodes.Status404NotFound, new { error = "No such pharmacy." });
+            return;
+        }
+
+        byte[]? key;
+        await using (var db = database.CreatePlatformContext())
+        {
+            var secret = await db.Pharmacies.AsNoTracking().Where(p => p.Id == pharmacyKey).Select(p => new { p.WebhookSecret }).FirstOrDefaultAsync(context.RequestAborted);
+            key = StandardWebhookVerifier.DecodeSecret(secret?.WebhookSecret);
+            if (secret is not null && key is null && !string.IsNullOrEmpty(secret.WebhookSecret))
+            {
+                logger.LogError("Pharmacy {PharmacyId} has a webhook secret that is not whsec_ base64; its callbacks are refused.", pharmacyKey);
+            }
+        }
+
+        if (key is null)
+        {
+            await WriteAsync(context, StatusCodes.Status404NotFound, new { error = "No such pharmacy." });
+            return;
+        }
+
+        var body = await ReadBodyAsync(context);
+        if (body is null)
+        {
+            await WriteAsync(context, StatusCodes.Status413PayloadTooLarge, new { error = $"The body exceeds {MaxBodyBytes} bytes." });
+            return;
+        }
+
+        var headers = context.Request.Headers;
+        var rejected = StandardWebhookVerifier.Verify(
+            key,
+            headers[StandardWebhookVerifier.IdHeader].ToString(),
+            headers[StandardWebhookVerifier.TimestampHeader].ToString(),
+            headers[StandardWebhookVerifier.SignatureHeader].ToString(),
+            body,
+            clock.GetUtcNow());
+        if (rejected is not null)
+        {
+            logger.LogWarning("Rejected a callback for pharmacy {PharmacyId}: {Reason}", pharmacyKey, rejected);
+            await WriteAsync(context, StatusCodes.Status401Unauthorized, new { error = "Invalid or missing webhook signature." });
+            return;
+        }
+
+        if (!PartnerEvent.TryParse(body, out var evt, out var problem))
+        {
+            await WriteAsync(context, StatusCodes.Status400BadRequest, new { error = problem });
+            return;
+        }
+
+        var lineId = await FindLineAsync(pharmacyKey, evt!.LineNumber, context.RequestAborted);
+        if (lineId is null)
+        {
+            await WriteAsync(context, StatusCodes.Status404NotFound, new { error = "No such line." });
+            return;
+        }
+
+        // Verified and addressed: finish even if the pharmacy hangs up. A half-done delivery costs only a retry.
+        var outcome = await ProcessAsync(pharmacyKey, lineId.Value, evt, CancellationToken.None);
+        if (outcome is null)
+        {
+            logger.LogInformation("Callback {EventId} from pharmacy {PharmacyId} was a duplicate.", evt.Id, pharmacyKey);
+            await WriteAsync(context, StatusCodes.Status200OK, new { duplicate = true });
+            return;
+        }
+
+        var (result, sequence, orderId) = outcome.Value;
+        logger.LogInformation(
+            "Callback {EventId} ({Type}) from pharmacy {PharmacyId} on line {LineId}: {Outcome} {From} -> {To}.",
+            evt.Id, evt.Type, pharmacyKey, lineId, result.Outcome, result.FromStatus, result.ToStatus);
+
+        if (result.DecidesPayment)
+        {
+            try
+            {
+                await settlement.SettleAsync(orderId, CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                // The change is committed and the sweep settles orders it finds decided; the pharmacy need not retry.
+                logger.LogError("Settling order {OrderId} after callback {EventId} failed: {ExceptionType}", orderId, evt.Id, ex.GetType().Name);
+            }
+        }
+
+        await WriteAsync(context, StatusCodes.Status200OK, new { duplicate = false, changed = result.Changed, status = result.ToStatus, sequence });
+    }
+
+    /// <summary>The line's key when the number names a routed line of this pharmacy; null otherwise (all reported as 404).</summary>
+    private async Task<long?> FindLineAsync(long pharmacyId, string lineNumber, CancellationToken ct)
+    {
+        if (!PartnerEvent.TryParseLineNumber(lineNumber, out var orderId, out var position))
+        {
+            return null;
+        }
+
+        await using var db = database.CreatePlatformContext();
+        var line = await db.OrderLines.IgnoreQueryFilters().AsNoTracking()
+            .Where(l => l.OrderId == orderId && l.Position == position)
+            .Select(l => new { l.Id, l.PharmacyId, l.Status })
+            .FirstOrDefaultAsync(ct);
+        return line is not null && line.PharmacyId == pharmacyId && LineLifecycle.IsRouted(line.Status) ? line.Id : null;
+    }
+
+    /// <summary>Records the event and applies it to the line in one transaction. Null for a duplicate.</summary>
+    private async Task<(LineChangeResult Result, int Sequence, long OrderId)?> ProcessAsync(long pharmacyId, long lineId, PartnerEvent evt, CancellationToken ct)
+    {
+        try
+        {
+            await using var db = database.CreatePlatformContext();
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+
+            // The line's lock first: a concurrent delivery of the same event waits here, then sees the record.
+            await LineLifecycle.LockAsync(db, lineId, ct);
+            var records = db.Set<PartnerEventRecord>();
+            if (await records.AsNoTracking().AnyAsync(r => r.PharmacyId == pharmacyId && r.EventId == evt.Id, ct))
+            {
+                return null;
+            }
+
+            var now = clock.GetUtcNow();
+            var line = await db.OrderLines.IgnoreQueryFilters().FirstAsync(l => l.Id == lineId, ct);
+            records.Add(new PartnerEventRecord(pharmacyId, evt.Id, evt.Type, now));
+            var result = await LineLifecycle.ApplyAsync(db, line, evt.ToSignal(), now, ct);
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+            return (result, line.Sequence, line.OrderId);
+        }
+        catch (DbUpdateException)
+        {
+            // The same event id recorded meanwhile through another line's lock: a duplicate. The failed statement
+            // may have aborted the transaction, so look with a fresh context.
+            await using var check = database.CreatePlatformContext();
+            if (await check.Set<PartnerEventRecord>().AsNoTracking().AnyAsync(r => r.PharmacyId == pharmacyId && r.EventId == evt.Id, ct))
+            {
+                return null;
+            }
+
+            throw;
+        }
+    }
+
+    private static async Task<byte[]?> ReadBodyAsync(HttpContext context)
+    {
+        var request = context.Request;
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            return null;
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = MaxBodyBytes;
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > MaxBodyBytes)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static Task WriteAsync(HttpContext context, int status, object body)
+    {
+        context.Response.StatusCode = status;
+        return context.Response.WriteAsJsonAsync(body, context.RequestAborted);
+    }
+}
+
+public static class PartnerEventsExtensions
+{
+    /// <summary>The partner callback endpoint's services.</summary>
+    public static IServiceCollection AddPartnerEvents(this IServiceCollection services)
+    {
+        services.AddSingleton<PartnerEventsEndpoint>();
+        return services;
+    }
+
+    /// <summary>Maps POST /partners/{pharmacyId}/events (anonymous: the Standard Webhooks signature is the authentication).</summary>
+    public static IEndpointRouteBuilder MapPartnerEvents(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapPost(PartnerEventsEndpoint.Route, (HttpContext context, string pharmacyId) =>
+                context.RequestServices.GetRequiredService<PartnerEventsEndpoint>().HandleAsync(context, pharmacyId))
+            .AllowAnonymous()
+            .DisableAntiforgery();
+        return endpoints;
+    }
+}
