@@ -20,6 +20,20 @@ public sealed class DemoOptions
 
     /// <summary>The demo API key (environment variable Headless__Demo__ApiKey). Generated and printed once when absent.</summary>
     public string? ApiKey { get; set; }
+
+    /// <summary>
+    /// When set (e.g. http://127.0.0.1:5090), every partner pharmacy is pointed at the partner pharmacy simulator
+    /// (samples/PartnerPharmacy) with the credentials below, so a demo refill day routes end to end.
+    /// </summary>
+    public string? PartnerSimulatorUrl { get; set; }
+
+    /// <summary>The simulator's OAuth client; its defaults match samples/PartnerPharmacy's.</summary>
+    public string PartnerSimulatorClientId { get; set; } = "headless-demo";
+
+    public string PartnerSimulatorClientSecret { get; set; } = "demo-secret-change-me";
+
+    /// <summary>The Standard Webhooks secret the simulator signs callbacks with.</summary>
+    public string PartnerSimulatorWebhookSecret { get; set; } = "whsec_cGFydG5lci1waGFybWFjeS1zaW11bGF0b3ItZGVtbyE=";
 }
 
 /// <summary>
@@ -47,27 +61,49 @@ public sealed class DemoSeeder(HeadlessDatabase database, IOptions<DemoOptions> 
                 $"{DemoOptions.Section}:ApiKey must look like '{ApiKey.KeyPrefix}<8 lowercase hex>_<secret of at least 16 characters>'.");
         }
 
-        await using var db = database.CreatePlatformContext();
-        var organization = await db.Organizations.FirstOrDefaultAsync(o => o.Slug == DemoData.OrganizationSlug, cancellationToken);
-        if (organization is not null)
+        await using (var db = database.CreatePlatformContext())
         {
-            if (configuredKey is not null)
+            var organization = await db.Organizations.FirstOrDefaultAsync(o => o.Slug == DemoData.OrganizationSlug, cancellationToken);
+            if (organization is not null)
             {
-                await EnsureConfiguredKeyAsync(db, organization.Id, configuredKey, configuredPrefix!, cancellationToken);
+                if (configuredKey is not null)
+                {
+                    await EnsureConfiguredKeyAsync(db, organization.Id, configuredKey, configuredPrefix!, cancellationToken);
+                }
             }
+            else
+            {
+                try
+                {
+                    await SeedAsync(db, configuredKey, cancellationToken);
+                }
+                catch (DbUpdateException ex)
+                {
+                    // Another instance seeded at the same moment (unique slug or key prefix); its data stands.
+                    logger.LogWarning("Demo data was not seeded: the database changed while seeding (another instance may have seeded it): {ExceptionType}", ex.GetType().Name);
+                }
+            }
+        }
 
+        await ConnectPartnerSimulatorAsync(cancellationToken);
+    }
+
+    private async Task ConnectPartnerSimulatorAsync(CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        if (string.IsNullOrWhiteSpace(o.PartnerSimulatorUrl) || !Uri.TryCreate(o.PartnerSimulatorUrl.TrimEnd('/') + "/", UriKind.Absolute, out var baseUri))
+        {
             return;
         }
 
-        try
+        await using var db = database.CreatePlatformContext();
+        foreach (var pharmacy in await db.Pharmacies.ToListAsync(cancellationToken))
         {
-            await SeedAsync(db, configuredKey, cancellationToken);
+            pharmacy.ConfigureIntegration(baseUri.ToString(), new Uri(baseUri, "oauth/token").ToString(), o.PartnerSimulatorClientId, o.PartnerSimulatorClientSecret, o.PartnerSimulatorWebhookSecret);
         }
-        catch (DbUpdateException ex)
-        {
-            // Another instance seeded at the same moment (unique slug or key prefix); its data stands.
-            logger.LogWarning(ex, "Demo data was not seeded: the database changed while seeding (another instance may have seeded it).");
-        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        logger.LogInformation("Demo pharmacies route to the partner pharmacy simulator at {SimulatorUrl}", baseUri);
     }
 
     private async Task SeedAsync(HeadlessDbContext db, string? configuredKey, CancellationToken cancellationToken)

@@ -30,7 +30,8 @@ public sealed class OrderLineActions(IDbContextFactory<HeadlessDbContext> contex
             return new CartEditResult(null, [new UserError(UserErrorCode.InvalidValue, ["lineId"], $"Only a rejected line can be resubmitted; this one is {line.Status}.", [lineGlobalId])]);
         }
 
-        var input = Copy(line) with
+        var patientAddress = (await db.Patients.AsNoTracking().FirstAsync(p => p.Id == line.PatientId, ct)).Address;
+        var input = Copy(line, patientAddress) with
         {
             OfferingId = changes?.PharmacyId is null ? changes?.OfferingId ?? GlobalId.Encode("Offering", line.OfferingId) : null,
             ProductId = changes?.PharmacyId is null ? null : GlobalId.Encode("Product", line.ProductId),
@@ -39,7 +40,7 @@ public sealed class OrderLineActions(IDbContextFactory<HeadlessDbContext> contex
             Sig = changes?.Sig ?? line.Sig,
             DaysSupply = changes?.DaysSupply ?? line.DaysSupply,
             PrescriberId = changes?.PrescriberId ?? GlobalId.Encode("Prescriber", line.PrescriberId),
-            ShipTo = changes?.ShipToPatientAddress == true ? null : changes?.ShipTo ?? ShipTo(line),
+            ShipTo = changes?.ShipToPatientAddress == true ? null : changes?.ShipTo ?? ShipToOverride(line, patientAddress),
             ResubmitsLineNumber = line.Number,
         };
         var result = await carts.AddLinesAsync(GlobalId.Encode("Clinic", line.Order.ClinicId), [input], null, ct);
@@ -78,12 +79,14 @@ public sealed class OrderLineActions(IDbContextFactory<HeadlessDbContext> contex
             return new CartEditResult(null, errors);
         }
 
-        var inputs = ids.Select(id => Copy(lines[id])).ToList();
+        var patientIds = lines.Values.Select(l => l.PatientId).Distinct().ToList();
+        var addresses = await db.Patients.AsNoTracking().Where(p => patientIds.Contains(p.Id)).ToDictionaryAsync(p => p.Id, p => p.Address, ct);
+        var inputs = ids.Select(id => Copy(lines[id], addresses[lines[id].PatientId])).ToList();
         var result = await carts.AddLinesAsync(GlobalId.Encode("Clinic", clinics[0]), inputs, null, ct);
         return result with { UserErrors = result.UserErrors.Select(e => e.Field.Count >= 1 && e.Field[0] == "lines" ? e with { Field = ["lineIds", .. e.Field.Skip(1)] } : e).ToList() };
     }
 
-    private static CartLineInput Copy(OrderLine line) => new()
+    private static CartLineInput Copy(OrderLine line, Address patientAddress) => new()
     {
         PatientId = GlobalId.Encode("Patient", line.PatientId),
         OfferingId = GlobalId.Encode("Offering", line.OfferingId),
@@ -91,11 +94,13 @@ public sealed class OrderLineActions(IDbContextFactory<HeadlessDbContext> contex
         Sig = line.Sig,
         DaysSupply = line.DaysSupply,
         PrescriberId = GlobalId.Encode("Prescriber", line.PrescriberId),
-        ShipTo = ShipTo(line),
+        ShipTo = ShipToOverride(line, patientAddress),
     };
 
-    // The order kept the address it shipped to; the copy keeps it only as an override when it was one.
-    private static AddressInput ShipTo(OrderLine line) => new()
+    // The order kept the address it shipped to; the copy keeps it as an override only when it differs from
+    // the patient's address today, so a copy follows the patient's address like any other line.
+    private static AddressInput? ShipToOverride(OrderLine line, Address patientAddress) =>
+        SameAddress(line.ShipTo, patientAddress) ? null : new()
     {
         Line1 = line.ShipTo.Line1,
         Line2 = line.ShipTo.Line2,
@@ -103,4 +108,7 @@ public sealed class OrderLineActions(IDbContextFactory<HeadlessDbContext> contex
         State = line.ShipTo.State,
         Zip = line.ShipTo.Zip,
     };
+
+    private static bool SameAddress(Address a, Address b) =>
+        string.Equals(string.Join('|', a.Line1, a.Line2, a.City, a.State, a.Zip), string.Join('|', b.Line1, b.Line2, b.City, b.State, b.Zip), StringComparison.OrdinalIgnoreCase);
 }

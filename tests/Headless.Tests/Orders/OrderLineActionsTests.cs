@@ -59,6 +59,7 @@ public abstract class OrderLineActionsTests(DatabaseProvider provider, PostgresS
         Assert.Equal("Inject 0.5 mg subcutaneously once weekly", line.GetProperty("sig").GetString());
         Assert.Equal(2, line.GetProperty("quantity").GetInt32());
         Assert.Equal(_order.At("lines.nodes.0.patient.id").GetString(), line.At("patient.id").GetString());
+        Assert.False(line.GetProperty("shipToOverridden").GetBoolean());
     }
 
     [Fact]
