@@ -30,7 +30,7 @@ public sealed partial class OutboxWorkerTests
             await OutboxTestSupport.EnqueueAsync(app, "test.worker", 3);
 
             var deadline = Stopwatch.StartNew();
-            while (handler.Delivered.Count < 3 && deadline.Elapsed < TimeSpan.FromSeconds(20))
+            while (handler.Delivered.Count < 3 && deadline.Elapsed < TimeSpan.FromSeconds(60))
             {
                 app.Clock.Advance(TimeSpan.FromSeconds(1));
                 await Task.Delay(20);

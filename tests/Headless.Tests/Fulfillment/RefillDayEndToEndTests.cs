@@ -64,6 +64,9 @@ public sealed class RefillDayEndToEndTests
         Assert.Equal("OUT_OF_STOCK", lines[3].At("statusReason.code").GetString());
         Assert.False(lines[3].At("statusReason.fixable").GetBoolean());
 
+        // One client-credentials token per pharmacy, reused for every call to it.
+        Assert.Equal(2, app.Services.GetRequiredService<PartnerTokenCache>().Requests);
+
         // The one payment: captured once for the three lines the pharmacies accepted.
         Assert.Equal("CAPTURED", order.GetProperty("paymentStatus").GetString());
         Assert.Equal(lines.Take(3).Sum(l => l.At("amount.amount").GetInt64()), order.At("capturedAmount.amount").GetInt64());
@@ -146,7 +149,7 @@ public sealed class RefillDayEndToEndTests
         // Callbacks cross real sockets: poll a bounded number of times, moving the shared clock on so a step
         // the simulator scheduled after an earlier advance still comes due.
         JsonElement order = default;
-        for (var i = 0; i < 100; i++)
+        for (var i = 0; i < 400; i++)
         {
             order = (await f.Tenant.Client.DataAsync(OrderQuery, new { n = number })).GetProperty("order");
             if (done(order))
