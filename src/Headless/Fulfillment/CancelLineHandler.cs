@@ -8,7 +8,7 @@ namespace Headless.Fulfillment;
 public sealed record CancelPartnerLine(long OrderLineId);
 
 /// <summary>Tells a line's pharmacy that the clinic cancelled it. Queued in the same transaction as the cancellation.</summary>
-internal sealed class CancelLineHandler(HeadlessDatabase database, IPharmacyAdapter adapter, ILogger<CancelLineHandler> logger) : IOutboxHandler
+internal sealed class CancelLineHandler(HeadlessDatabase database, IPharmacyAdapter adapter, OrderLineDecisions decisions, ILogger<CancelLineHandler> logger) : IOutboxHandler
 {
     public const string CancelKind = "partner-order.cancel-line";
 
@@ -36,8 +36,9 @@ internal sealed class CancelLineHandler(HeadlessDatabase database, IPharmacyAdap
 
         if (!await adapter.CancelLineAsync(pharmacy, partnerOrder.ExternalReference, line.Number, message.Key, ct))
         {
-            // Work had started at the pharmacy: its own events will tell the line's true state.
+            // Work had started at the pharmacy: the line is theirs again, and their events move it on from here.
             logger.LogWarning("Pharmacy {PharmacyId} refused to cancel order line {OrderLineId}: work had started", pharmacy.Id, line.Id);
+            await decisions.ReinstateAfterRefusedCancellationAsync(line.Id, ct);
         }
     }
 }

@@ -231,6 +231,29 @@ public sealed class OrderLine : IEntity, ITenantOwned
 
     public void AssignPartnerOrder(long partnerOrderId) => PartnerOrderId = partnerOrderId;
 
+    /// <summary>
+    /// The pharmacy refused the clinic's cancellation because work had started: the line goes back to where it
+    /// was, owned by the pharmacy again. Its share of the payment is held again when the order is still only
+    /// authorized; after a capture it stays uncollected (or refunded), which the line's paymentStatus shows.
+    /// </summary>
+    internal void ReinstateAfterRefusedCancellation(string previousStatus, bool orderStillAuthorized, DateTimeOffset now)
+    {
+        if (Status != OrderLineStatus.Cancelled)
+        {
+            throw new InvalidOperationException("Only a cancelled line can be reinstated.");
+        }
+
+        if (orderStillAuthorized && PaymentStatus == LinePaymentStatus.Voided)
+        {
+            PaymentStatus = LinePaymentStatus.Authorized;
+        }
+
+        MoveTo(previousStatus, CancelRefused, "The pharmacy had already started work and refused the cancellation.", false, LineOwner.Pharmacy, now);
+    }
+
+    /// <summary>statusReason code of a line whose cancellation the pharmacy refused.</summary>
+    public const string CancelRefused = "CANCEL_REFUSED";
+
     private void Move(string status, string? reasonCode, string? message, bool? fixable, DateTimeOffset now) =>
         MoveTo(status, reasonCode, message, fixable, LineOwner.For(status, fixable), now);
 

@@ -66,6 +66,33 @@ public sealed class OrderLineDecisions(HeadlessDatabase database, PaymentSettlem
         return null;
     }
 
+    /// <summary>
+    /// The pharmacy refused a cancellation (work had started): undo the clinic's cancellation so the pharmacy's
+    /// later events apply, and record why on the audit trail. Nothing happens when the line moved on meanwhile.
+    /// </summary>
+    public async Task ReinstateAfterRefusedCancellationAsync(long lineId, CancellationToken ct)
+    {
+        await using var db = database.CreatePlatformContext();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await LineLifecycle.LockAsync(db, lineId, ct);
+        var line = await db.OrderLines.IgnoreQueryFilters().Include(l => l.Order).FirstAsync(l => l.Id == lineId, ct);
+        if (line.Status != OrderLineStatus.Cancelled || line.StatusReasonCode != LineLifecycle.CancelledByClinic)
+        {
+            return;
+        }
+
+        var cancellation = await db.OrderLineEvents.IgnoreQueryFilters()
+            .Where(e => e.OrderLineId == lineId && e.ToStatus == OrderLineStatus.Cancelled)
+            .OrderByDescending(e => e.Id)
+            .FirstAsync(ct);
+        var previous = cancellation.FromStatus ?? OrderLineStatus.Submitted;
+        var now = clock.GetUtcNow();
+        line.ReinstateAfterRefusedCancellation(previous, line.Order.PaymentStatus == PaymentStatus.Authorized, now);
+        db.OrderLineEvents.Add(new OrderLineEvent(line.OrganizationId, line.Id, now, EventSource.Pharmacy, OrderLineStatus.Cancelled, previous, OrderLine.CancelRefused, "The pharmacy had already started work and refused the cancellation.", null, line.Sequence));
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+    }
+
     private async Task DecideAsync(long lineId, Func<OrderLine, LineSignal?> decide, CancellationToken ct)
     {
         long orderId;
