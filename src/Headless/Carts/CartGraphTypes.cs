@@ -30,6 +30,13 @@ public sealed class CartView
         });
     }
 
+    /// <summary>A view over a snapshot already in hand (cartValidate has just read every line), so nothing is read again.</summary>
+    public CartView(CartSnapshot snapshot)
+    {
+        Cart = snapshot.Cart;
+        _snapshot = new Lazy<Task<CartSnapshot>>(Task.FromResult(snapshot));
+    }
+
     public Cart Cart { get; }
 
     public Task<CartSnapshot> SnapshotAsync() => _snapshot.Value;

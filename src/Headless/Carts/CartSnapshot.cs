@@ -75,6 +75,9 @@ public sealed class CartSnapshot
         return new CartSnapshot(cart, Price(lines), validation);
     }
 
+    /// <summary>A snapshot from lines and a validation already loaded (by the validator), with prices computed here.</summary>
+    public static CartSnapshot From(Cart cart, IReadOnlyList<CartLine> lines, CartValidation? validation) => new(cart, Price(lines), validation);
+
     /// <summary>Every line with patient, prescriber (and licenses), offering, product and pharmacy (and its states).</summary>
     public static Task<List<CartLine>> LoadLinesAsync(HeadlessDbContext db, long cartId, CancellationToken ct) =>
         db.CartLines.AsNoTracking()

@@ -70,8 +70,8 @@ internal sealed class CartsSchema : ISchemaContribution
                     return new CartValidatePayload(null, null, [new UserError(UserErrorCode.CartNotOpen, ["cartId"], "This cart was checked out; validate the clinic's open cart.")]);
                 }
 
-                var validation = await ctx.Service<CartValidator>().ValidateAndSaveAsync(db, cart, ctx.CancellationToken);
-                return new CartValidatePayload(CartView.For(ctx, cart), new CartValidationView(validation, cart.Version), []);
+                var snapshot = await ctx.Service<CartValidator>().ValidateAndSaveAsync(db, cart, ctx.CancellationToken);
+                return new CartValidatePayload(new CartView(snapshot), new CartValidationView(snapshot.LatestValidation!, cart.Version), []);
             });
     }
 

@@ -176,34 +176,7 @@ internal sealed class PartnerEventsEndpoint(
         }
     }
 
-    private static async Task<byte[]?> ReadBodyAsync(HttpContext context)
-    {
-        var request = context.Request;
-        if (request.ContentLength > MaxBodyBytes)
-        {
-            return null;
-        }
-
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-        {
-            limit.MaxRequestBodySize = MaxBodyBytes;
-        }
-
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
-        {
-            if (buffer.Length + read > MaxBodyBytes)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
-    }
+    private static Task<byte[]?> ReadBodyAsync(HttpContext context) => Transport.RequestBody.ReadLimitedAsync(context, MaxBodyBytes);
 
     private static Task WriteAsync(HttpContext context, int status, object body)
     {

@@ -54,7 +54,7 @@ internal sealed class GraphQLHttpEndpoint(
             return;
         }
 
-        var (graphQLRequest, failure) = isGet ? ReadGet(request) : await ReadPostAsync(request, context.RequestAborted);
+        var (graphQLRequest, failure) = isGet ? ReadGet(request) : await ReadPostAsync(request);
         if (failure is not null)
         {
             await WriteErrorAsync(context, failure.Value.Status, mediaType, failure.Value.Code, failure.Value.Message);
@@ -222,7 +222,7 @@ internal sealed class GraphQLHttpEndpoint(
         }, null);
     }
 
-    private async Task<(GraphQLRequest? Request, RequestFailure? Failure)> ReadPostAsync(HttpRequest request, CancellationToken cancellationToken)
+    private async Task<(GraphQLRequest? Request, RequestFailure? Failure)> ReadPostAsync(HttpRequest request)
     {
         if (!System.Net.Http.Headers.MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType) ||
             !string.Equals(contentType.MediaType, JsonMediaType, StringComparison.OrdinalIgnoreCase) ||
@@ -232,7 +232,8 @@ internal sealed class GraphQLHttpEndpoint(
                 "POST bodies must be application/json in UTF-8."));
         }
 
-        if (request.ContentLength > MaxBodyBytes)
+        var body = await RequestBody.ReadLimitedAsync(request.HttpContext, MaxBodyBytes);
+        if (body is null)
         {
             return (null, new RequestFailure(StatusCodes.Status413PayloadTooLarge, "PAYLOAD_TOO_LARGE", $"Request bodies are limited to {MaxBodyBytes} bytes."));
         }
@@ -240,14 +241,7 @@ internal sealed class GraphQLHttpEndpoint(
         JsonDocument json;
         try
         {
-            using var buffer = new MemoryStream();
-            await CopyLimitedAsync(request.Body, buffer, cancellationToken);
-            buffer.Position = 0;
-            json = await JsonDocument.ParseAsync(buffer, cancellationToken: cancellationToken);
-        }
-        catch (BodyTooLargeException)
-        {
-            return (null, new RequestFailure(StatusCodes.Status413PayloadTooLarge, "PAYLOAD_TOO_LARGE", $"Request bodies are limited to {MaxBodyBytes} bytes."));
+            json = JsonDocument.Parse(body);
         }
         catch (JsonException)
         {
@@ -278,23 +272,6 @@ internal sealed class GraphQLHttpEndpoint(
         }
     }
 
-    private static async Task CopyLimitedAsync(Stream source, Stream target, CancellationToken cancellationToken)
-    {
-        var chunk = new byte[16 * 1024];
-        long total = 0;
-        int read;
-        while ((read = await source.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            total += read;
-            if (total > MaxBodyBytes)
-            {
-                throw new BodyTooLargeException();
-            }
-
-            await target.WriteAsync(chunk.AsMemory(0, read), cancellationToken);
-        }
-    }
-
     private async Task WriteErrorAsync(HttpContext context, int status, string mediaType, string code, string message)
     {
         context.Response.StatusCode = status;
@@ -305,7 +282,6 @@ internal sealed class GraphQLHttpEndpoint(
 
     private readonly record struct RequestFailure(int Status, string Code, string Message);
 
-    private sealed class BodyTooLargeException : Exception;
 }
 
 /// <summary>Subscriptions need a stream: over HTTP they are refused during validation.</summary>

@@ -35,13 +35,13 @@ public interface IActiveFillSource
 /// </summary>
 public sealed class CartValidator(TimeProvider clock, IEnumerable<IActiveFillSource> fillSources, Microsoft.Extensions.Options.IOptions<ValidationOptions> options)
 {
-    /// <summary>Validates the cart as it is now and stores the result with the version it saw.</summary>
-    public async Task<CartValidation> ValidateAndSaveAsync(HeadlessDbContext db, Cart cart, CancellationToken ct)
+    /// <summary>Validates the cart as it is now and stores the result with the version it saw; returns the cart as the rules saw it.</summary>
+    public async Task<CartSnapshot> ValidateAndSaveAsync(HeadlessDbContext db, Cart cart, CancellationToken ct)
     {
-        var validation = await ValidateAsync(db, cart, ct);
+        var (validation, lines) = await RunAsync(db, cart, ct);
         db.CartValidations.Add(validation);
         await db.SaveChangesAsync(ct);
-        return validation;
+        return CartSnapshot.From(cart, lines, validation);
     }
 
     public async Task<CartValidation> ValidateAsync(HeadlessDbContext db, Cart cart, CancellationToken ct) =>

@@ -181,35 +181,9 @@ internal sealed class StripeWebhookEndpoint(
         _ => null,
     };
 
-    private static async Task<string?> ReadBodyAsync(HttpContext context)
-    {
-        var request = context.Request;
-        if (request.ContentLength > MaxBodyBytes)
-        {
-            return null;
-        }
-
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-        {
-            limit.MaxRequestBodySize = MaxBodyBytes;
-        }
-
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
-        {
-            if (buffer.Length + read > MaxBodyBytes)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
+    private static async Task<string?> ReadBodyAsync(HttpContext context) =>
         // The signature covers the exact bytes; invalid UTF-8 decodes differently and fails verification.
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
+        await Transport.RequestBody.ReadLimitedAsync(context, MaxBodyBytes) is { } bytes ? Encoding.UTF8.GetString(bytes) : null;
 
     private static Task WriteAsync(HttpContext context, int status, object body)
     {
