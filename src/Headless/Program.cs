@@ -1,6 +1,6 @@
 using Headless.Hosting;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = HeadlessHost.CreateBuilder(args);
 builder.Services.AddHeadless();
 
 var app = builder.Build();

@@ -32,6 +32,7 @@ internal sealed class CartLineConfiguration : IEntityTypeConfiguration<CartLine>
         b.Property(x => x.Sig).HasMaxLength(CartLine.MaxSigLength);
         b.Property(x => x.RoutingReason).HasMaxLength(300);
         b.Property(x => x.ResubmitsLineNumber).HasMaxLength(30);
+        b.Property(x => x.ShipToKey).HasMaxLength(Shared.Address.ShipmentKeyLength);
         b.HasOne(x => x.Cart).WithMany().HasForeignKey(x => x.CartId).OnDelete(DeleteBehavior.Cascade);
         b.HasOne(x => x.Patient).WithMany().HasForeignKey(x => x.PatientId).OnDelete(DeleteBehavior.Restrict);
         b.HasOne(x => x.Offering).WithMany().HasForeignKey(x => x.OfferingId).OnDelete(DeleteBehavior.Restrict);
@@ -39,6 +40,7 @@ internal sealed class CartLineConfiguration : IEntityTypeConfiguration<CartLine>
         b.OwnsOne(x => x.ShipToOverride, a => AddressMapping.MapAddress(a, "ShipTo"));
         b.HasIndex(x => new { x.CartId, x.PatientId, x.ProductId, x.PharmacyId }).IsUnique();
         b.Ignore(x => x.ShipTo);
+        b.Ignore(x => x.ShipmentKey);
     }
 }
 

@@ -13,43 +13,21 @@ using Microsoft.EntityFrameworkCore;
 namespace Headless.Carts;
 
 /// <summary>
-/// A cart as GraphQL sees it. Fields that need lines, prices or validation share one snapshot, loaded at
-/// most once per cart object however many of those fields (resolved in parallel) the query asks for.
+/// A cart as GraphQL sees it: the cart row and where its contents come from. Every field that needs lines,
+/// totals or validation reads them through <see cref="ICartContents"/>, which reads each part at most once.
 /// </summary>
-public sealed class CartView
+public sealed class CartView(Cart cart, ICartContents contents)
 {
-    private readonly Lazy<Task<CartSnapshot>> _snapshot;
+    public Cart Cart { get; } = cart;
 
-    public CartView(Cart cart, IServiceProvider requestServices, CancellationToken ct)
-    {
-        Cart = cart;
-        _snapshot = new Lazy<Task<CartSnapshot>>(async () =>
-        {
-            await using var db = await requestServices.GetRequiredService<IDbContextFactory<HeadlessDbContext>>().CreateDbContextAsync(ct);
-            return await CartSnapshot.LoadAsync(db, cart, ct);
-        });
-    }
+    public ICartContents Contents { get; } = contents;
 
-    /// <summary>A view over a snapshot already in hand (cartValidate has just read every line), so nothing is read again.</summary>
-    public CartView(CartSnapshot snapshot)
-    {
-        Cart = snapshot.Cart;
-        _snapshot = new Lazy<Task<CartSnapshot>>(Task.FromResult(snapshot));
-    }
+    /// <summary>A cart read from the database part by part, on the request's services.</summary>
+    public static CartView For(IResolveFieldContext context, Cart cart) =>
+        new(cart, new CartReads(context.Service<IDbContextFactory<HeadlessDbContext>>(), cart, context.CancellationToken));
 
-    public Cart Cart { get; }
-
-    public Task<CartSnapshot> SnapshotAsync() => _snapshot.Value;
-
-    public static CartView For(IResolveFieldContext context, Cart cart) => new(cart, context.RequestServices!, context.CancellationToken);
-}
-
-/// <summary>A line with the snapshot it was read in, so its prices and issues need no further queries.</summary>
-public sealed record CartLineView(PricedLine Priced, CartSnapshot Snapshot) : IEntity
-{
-    public long Id => Priced.Line.Id;
-
-    public CartLine Line => Priced.Line;
+    /// <summary>A cart already wholly in memory (cartValidate has just read every line): nothing is read again.</summary>
+    public static CartView Of(CartSnapshot snapshot) => new(snapshot.Cart, snapshot);
 }
 
 public sealed class CartType : ObjectGraphType<CartView>
@@ -68,27 +46,35 @@ public sealed class CartType : ObjectGraphType<CartView>
         Field<NonNullGraphType<ClinicType>>("clinic").Description("The clinic the cart belongs to.")
             .ResolveAsync(async c => await c.WithDbAsync(async (db, ct) => (object?)await db.Clinics.AsNoTracking().FirstAsync(x => x.Id == c.Source.Cart.ClinicId, ct)));
         Field<NonNullGraphType<ConnectionType<CartLineType, CartLineView>>>("lines")
-            .Description("The cart's lines, oldest first. At most 100 per page.")
+            .Description("The cart's lines, oldest first. At most 100 per page; only the requested page is read, priced and given its issues.")
             .PagingArguments()
             .ResolveAsync(async c =>
             {
                 var (first, after) = c.ReadPaging();
-                var snapshot = await c.Source.SnapshotAsync();
-                var all = snapshot.Lines.Select(l => new CartLineView(l, snapshot)).ToList();
-                return Paging.ToConnection(all, first, after);
+                var page = await c.Source.Contents.LinesAsync(first, after);
+                var summary = await c.Source.Contents.SummaryAsync();
+                var edges = page.Lines.Select(l => new Edge<CartLineView>(Paging.EncodeCursor(l.Id), l)).ToList();
+                return new Connection<CartLineView>(
+                    edges,
+                    new PageInfo(page.HasNextPage, after is not null, edges.FirstOrDefault()?.Cursor, edges.LastOrDefault()?.Cursor),
+                    summary.LineCount);
             });
-        Field<NonNullGraphType<IntGraphType>>("lineCount").Description("How many lines the cart holds.").ResolveAsync(async c => (await c.Source.SnapshotAsync()).Lines.Count);
-        Field<NonNullGraphType<IntGraphType>>("patientCount").Description("How many different patients the lines are for.").ResolveAsync(async c => (await c.Source.SnapshotAsync()).PatientCount);
-        Field<NonNullGraphType<CartTotalsType>>("totals").Description("What the whole cart costs: lines plus shipping.").ResolveAsync(async c => await c.Source.SnapshotAsync());
+        Field<NonNullGraphType<IntGraphType>>("lineCount").Description("How many lines the cart holds.").ResolveAsync(async c => (await c.Source.Contents.SummaryAsync()).LineCount);
+        Field<NonNullGraphType<IntGraphType>>("patientCount").Description("How many different patients the lines are for.").ResolveAsync(async c => (await c.Source.Contents.SummaryAsync()).PatientCount);
+        Field<NonNullGraphType<CartTotalsType>>("totals").Description("What the whole cart costs: lines plus shipping.").ResolveAsync(async c => await c.Source.Contents.SummaryAsync());
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<PharmacyTotalType>>>>("pharmacyTotals")
             .Description("Totals grouped by pharmacy, by pharmacy name. One entry per partner pharmacy the cart uses.")
-            .ResolveAsync(async c => (await c.Source.SnapshotAsync()).PharmacyTotals);
+            .ResolveAsync(async c => await c.Source.Contents.PharmacyTotalsAsync());
         Field<CartValidationType>("latestValidation")
             .Description("The most recent cartValidate run, or null before the first. Compare its cartVersion with version to know whether it is current.")
-            .ResolveAsync(async c => (await c.Source.SnapshotAsync()) is { LatestValidation: { } v } s ? new CartValidationView(v, s.Cart.Version) : null);
+            .ResolveAsync(async c => await c.Source.Contents.LatestValidationAsync());
         Field<NonNullGraphType<BooleanGraphType>>("checkoutReady")
             .Description("True when the cart has lines and the latest validation saw this exact version and found no errors.")
-            .ResolveAsync(async c => (await c.Source.SnapshotAsync()).CheckoutReady);
+            .ResolveAsync(async c =>
+            {
+                var validation = await c.Source.Contents.LatestValidationAsync();
+                return validation is { Current: true, Run.ErrorCount: 0 } && (await c.Source.Contents.SummaryAsync()).LineCount > 0;
+            });
         Field<NonNullGraphType<DateTimeScalar>>("createdAt").Description("When the cart was opened.").Resolve(c => c.Source.Cart.CreatedAt);
         Field<NonNullGraphType<DateTimeScalar>>("updatedAt").Description("When the cart last changed.").Resolve(c => c.Source.Cart.UpdatedAt);
     }
@@ -106,15 +92,15 @@ public sealed class CartStatusType : EnumerationGraphType
     }
 }
 
-public sealed class CartTotalsType : ObjectGraphType<CartSnapshot>
+public sealed class CartTotalsType : ObjectGraphType<CartSummary>
 {
     public CartTotalsType()
     {
         Name = "CartTotals";
         Description = "Cart totals, computed by the server from catalog prices.";
-        Field<NonNullGraphType<MoneyType>>("subtotal").Description("Sum of line totals (unit price times quantity).").Resolve(c => new Money(c.Source.Subtotal, c.Source.Currency));
-        Field<NonNullGraphType<MoneyType>>("shipping").Description("Sum of shipping fees: each pharmacy charges once per shipment (one ship-to address).").Resolve(c => new Money(c.Source.Shipping, c.Source.Currency));
-        Field<NonNullGraphType<MoneyType>>("total").Description("Subtotal plus shipping: what checkout will authorize.").Resolve(c => new Money(c.Source.Subtotal + c.Source.Shipping, c.Source.Currency));
+        Field<NonNullGraphType<MoneyType>>("subtotal").Description("Sum of line totals (unit price times quantity).").Resolve(c => Money.Usd(c.Source.Subtotal));
+        Field<NonNullGraphType<MoneyType>>("shipping").Description("Sum of shipping fees: each pharmacy charges once per shipment (one ship-to address).").Resolve(c => Money.Usd(c.Source.Shipping));
+        Field<NonNullGraphType<MoneyType>>("total").Description("Subtotal plus shipping: what checkout will authorize.").Resolve(c => Money.Usd(c.Source.Total));
     }
 }
 
@@ -159,7 +145,7 @@ public sealed class CartLineType : ObjectGraphType<CartLineView>
         Field<NonNullGraphType<MoneyType>>("landedCost").Description("Line total plus shipping share.").Resolve(c => new Money(c.Source.Priced.LandedCost, c.Source.Line.Offering.Currency));
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<CartIssueType>>>>("issues")
             .Description("What the cart's latest validation found on this line (empty before the first validation). Check the cart's latestValidation.current.")
-            .Resolve(c => c.Source.Snapshot.IssuesFor(c.Source.Id));
+            .Resolve(c => c.Source.Issues);
         Field<StringGraphType>("resubmitsLineNumber").Description("When this line is a corrected copy of a rejected order line, that line's number (e.g. HX-10042-03).").Resolve(c => c.Source.Line.ResubmitsLineNumber);
         Field<NonNullGraphType<DateTimeScalar>>("createdAt").Description("When the line was added.").Resolve(c => c.Source.Line.CreatedAt);
         Field<NonNullGraphType<DateTimeScalar>>("updatedAt").Description("When the line last changed.").Resolve(c => c.Source.Line.UpdatedAt);

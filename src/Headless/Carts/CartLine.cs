@@ -63,6 +63,9 @@ public sealed class CartLine : IEntity, ITenantOwned
     /// <summary>A ship-to other than the patient's own address; null ships to the patient's current address.</summary>
     public Address? ShipToOverride { get; private set; }
 
+    /// <summary>The override's <see cref="Address.ShipmentKey"/>; null when the line ships to the patient's address.</summary>
+    public string? ShipToKey { get; private set; }
+
     /// <summary>Why this pharmacy: chosen by the coordinator, or by the clinic's routing preference and on what grounds.</summary>
     public string RoutingReason { get; private set; } = "";
 
@@ -74,6 +77,9 @@ public sealed class CartLine : IEntity, ITenantOwned
     public string? ResubmitsLineNumber { get; private set; }
 
     public Address ShipTo => ShipToOverride ?? Patient.Address;
+
+    /// <summary>Which shipment of its pharmacy the line travels in (see <see cref="PricedLine"/>).</summary>
+    public string ShipmentKey => ShipToKey ?? Patient.AddressKey;
 
     public void MarkResubmissionOf(string orderLineNumber) => ResubmitsLineNumber = orderLineNumber;
 
@@ -98,7 +104,11 @@ public sealed class CartLine : IEntity, ITenantOwned
         PrescriberId = prescriber?.Id;
     }
 
-    public void SetShipTo(Address? address) => ShipToOverride = address;
+    public void SetShipTo(Address? address)
+    {
+        ShipToOverride = address;
+        ShipToKey = address?.ShipmentKey();
+    }
 
     /// <summary>
     /// Merges another request for the same patient, product and pharmacy into this line: quantities add up,
@@ -122,7 +132,10 @@ public sealed class CartLine : IEntity, ITenantOwned
             SetPrescriber(prescriber);
         }
 
-        ShipToOverride ??= shipTo;
+        if (ShipToOverride is null && shipTo is not null)
+        {
+            SetShipTo(shipTo);
+        }
     }
 
     public void Touch(DateTimeOffset now) => UpdatedAt = now;

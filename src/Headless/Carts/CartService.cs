@@ -21,9 +21,11 @@ public sealed record CartEditResult(Cart? Cart, IReadOnlyList<UserError> UserErr
 public sealed class CartService(IDbContextFactory<HeadlessDbContext> contexts, TenantContext tenant, TimeProvider clock)
 {
     public const int MaxLinesPerCall = 250;
-    private const int MaxAttempts = 6;
 
-    /// <summary>The clinic's open cart, created on first use; null when the clinic is not the caller's.</summary>
+    /// <summary>
+    /// The clinic's open cart, created on first use; null when the clinic is not the caller's. Throws
+    /// <see cref="ContentionException"/> in the unlikely case that creating it lost every race.
+    /// </summary>
     public async Task<Cart?> GetOpenCartAsync(string clinicGlobalId, CancellationToken ct)
     {
         if (!GlobalId.TryDecode(clinicGlobalId, "Clinic", out var clinicId))
@@ -31,9 +33,17 @@ public sealed class CartService(IDbContextFactory<HeadlessDbContext> contexts, T
             return null;
         }
 
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        return await GetOrCreateOpenCartAsync(db, clinicId, ct);
+        var found = await Contention.RetryAsync(
+            async _ =>
+            {
+                await using var db = await contexts.CreateDbContextAsync(ct);
+                return new OpenCart(await GetOrCreateOpenCartAsync(db, clinicId, ct));
+            },
+            ct);
+        return found is null ? throw new ContentionException("The clinic's cart could not be opened for concurrent changes.") : found.Cart;
     }
+
+    private sealed record OpenCart(Cart? Cart);
 
     public Task<CartEditResult> AddLinesAsync(string clinicGlobalId, IReadOnlyList<CartLineInput> lines, int? expectedVersion, CancellationToken ct) =>
         WithRetriesAsync(db => AddLinesOnceAsync(db, clinicGlobalId, lines, expectedVersion, ct), ct);
@@ -44,24 +54,20 @@ public sealed class CartService(IDbContextFactory<HeadlessDbContext> contexts, T
     public Task<CartEditResult> RemoveLinesAsync(string cartGlobalId, IReadOnlyList<string> lineIds, int? expectedVersion, CancellationToken ct) =>
         WithRetriesAsync(db => RemoveLinesOnceAsync(db, cartGlobalId, lineIds, expectedVersion, ct), ct);
 
-    private async Task<CartEditResult> WithRetriesAsync(Func<HeadlessDbContext, Task<CartEditResult>> edit, CancellationToken ct)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            await using var db = await contexts.CreateDbContextAsync(ct);
-            try
+    /// <summary>
+    /// Runs an edit on a fresh context until it saves. An edit that loses a race (another edit committed first and
+    /// moved the version, or inserted the same merge key) starts over from what is now in the database; after
+    /// <see cref="Contention.MaxAttempts"/> lost races the coordinator gets BUSY_RETRY and nothing changed.
+    /// </summary>
+    private async Task<CartEditResult> WithRetriesAsync(Func<HeadlessDbContext, Task<CartEditResult>> edit, CancellationToken ct) =>
+        await Contention.RetryAsync(
+            async _ =>
             {
+                await using var db = await contexts.CreateDbContextAsync(ct);
                 return await edit(db);
-            }
-            catch (DbUpdateException) when (attempt < MaxAttempts)
-            {
-                // Another edit committed first (version changed, or the same merge key was inserted): start over
-                // from what is now in the database. A few milliseconds of real-time jitter keep racing
-                // coordinators from colliding again; this is contention back-off, not business time.
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 10 * attempt)), ct);
-            }
-        }
-    }
+            },
+            ct)
+        ?? new CartEditResult(null, [BusyRetry.Error()]);
 
     private async Task<Cart?> GetOrCreateOpenCartAsync(HeadlessDbContext db, long clinicId, CancellationToken ct)
     {
@@ -83,7 +89,7 @@ public sealed class CartService(IDbContextFactory<HeadlessDbContext> contexts, T
             await db.SaveChangesAsync(ct);
             return cart;
         }
-        catch (DbUpdateException)
+        catch (DbUpdateException ex) when (Contention.IsUniqueViolation(ex.InnerException ?? ex))
         {
             // Someone else opened the clinic's cart at the same moment; the unique index kept it to one. Use theirs.
             db.ChangeTracker.Clear();

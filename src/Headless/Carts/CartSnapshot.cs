@@ -1,120 +1,71 @@
-using Headless.Catalog;
 using Headless.Data;
-using Headless.Shared;
 using Headless.Validation;
 using Microsoft.EntityFrameworkCore;
 
 namespace Headless.Carts;
 
-/// <summary>A line with its server-computed prices: catalog unit price, total, and its share of the shipment's fee.</summary>
-public sealed record PricedLine(CartLine Line, long LineTotal, long ShippingShare)
-{
-    public long LandedCost => LineTotal + ShippingShare;
-}
-
-/// <summary>What one pharmacy's part of the cart costs.</summary>
-public sealed record PharmacyTotal(Pharmacy Pharmacy, int LineCount, int ShipmentCount, long Subtotal, long Shipping)
-{
-    public long Total => Subtotal + Shipping;
-}
-
 /// <summary>
-/// A whole cart as read at one moment: its lines with everything they point to, their prices, the
-/// totals and the latest validation. Loaded in a fixed number of queries whatever the line count.
+/// A whole cart in memory: every line with everything it points to, priced, and the validation run over it.
+/// Validation and checkout need the whole cart anyway; cartValidate answers from this snapshot without reading
+/// the cart again.
 /// </summary>
-public sealed class CartSnapshot
+public sealed class CartSnapshot : ICartContents
 {
+    private readonly IReadOnlyList<PricedLine> _lines;
+    private readonly CartValidation? _validation;
     private readonly ILookup<long?, CartIssue> _issuesByLine;
 
     private CartSnapshot(Cart cart, IReadOnlyList<PricedLine> lines, CartValidation? validation)
     {
         Cart = cart;
-        Lines = lines;
-        LatestValidation = validation;
+        _lines = lines;
+        _validation = validation;
         _issuesByLine = (validation?.Issues ?? []).ToLookup(i => i.LineId);
-        PharmacyTotals = lines
-            .GroupBy(l => l.Line.PharmacyId)
-            .Select(g => new PharmacyTotal(
-                g.First().Line.Offering.Pharmacy,
-                g.Count(),
-                g.Select(l => ShipmentKey(l.Line)).Distinct().Count(),
-                g.Sum(l => l.LineTotal),
-                g.Sum(l => l.ShippingShare)))
-            .OrderBy(t => t.Pharmacy.Name).ThenBy(t => t.Pharmacy.Id)
-            .ToList();
     }
 
     public Cart Cart { get; }
 
-    public IReadOnlyList<PricedLine> Lines { get; }
+    public CartValidation? Validation => _validation;
 
-    public CartValidation? LatestValidation { get; }
-
-    public IReadOnlyList<PharmacyTotal> PharmacyTotals { get; }
-
-    public string Currency => Money.DefaultCurrency;
-
-    public long Subtotal => PharmacyTotals.Sum(t => t.Subtotal);
-
-    public long Shipping => PharmacyTotals.Sum(t => t.Shipping);
-
-    public int PatientCount => Lines.Select(l => l.Line.PatientId).Distinct().Count();
-
-    /// <summary>True when the latest validation saw this very version, found no errors, and the cart has lines.</summary>
-    public bool CheckoutReady => Lines.Count > 0 && LatestValidation is { ErrorCount: 0 } v && v.CartVersion == Cart.Version;
-
-    public IEnumerable<CartIssue> IssuesFor(long lineId) => _issuesByLine[lineId];
-
-    public static async Task<CartSnapshot> LoadAsync(HeadlessDbContext db, Cart cart, CancellationToken ct)
-    {
-        var lines = await LoadLinesAsync(db, cart.Id, ct);
-        var validation = await db.CartValidations.AsNoTracking()
-            .Where(v => v.CartId == cart.Id)
-            .OrderByDescending(v => v.Id)
-            .FirstOrDefaultAsync(ct);
-        return new CartSnapshot(cart, Price(lines), validation);
-    }
-
-    /// <summary>A snapshot from lines and a validation already loaded (by the validator), with prices computed here.</summary>
-    public static CartSnapshot From(Cart cart, IReadOnlyList<CartLine> lines, CartValidation? validation) => new(cart, Price(lines), validation);
+    public static CartSnapshot From(Cart cart, IReadOnlyList<CartLine> lines, CartValidation? validation) => new(cart, CartPricing.Price(lines), validation);
 
     /// <summary>Every line with patient, prescriber (and licenses), offering, product and pharmacy (and its states).</summary>
     public static Task<List<CartLine>> LoadLinesAsync(HeadlessDbContext db, long cartId, CancellationToken ct) =>
-        db.CartLines.AsNoTracking()
-            .Where(l => l.CartId == cartId)
-            .Include(l => l.Patient)
-            .Include(l => l.Prescriber)
-            .Include(l => l.Offering).ThenInclude(o => o.Product)
-            .Include(l => l.Offering).ThenInclude(o => o.Pharmacy).ThenInclude(p => p.ShipsTo)
+        CartReads.WithEverything(db.CartLines.AsNoTracking().Where(l => l.CartId == cartId))
             .OrderBy(l => l.Id)
-            .AsSplitQuery()
             .ToListAsync(ct);
 
-    /// <summary>
-    /// Prices come only from the catalog. Each pharmacy charges its fee once per shipment (one ship-to
-    /// address); the fee is split evenly over that shipment's lines, the odd cents going to the earliest lines.
-    /// </summary>
-    public static IReadOnlyList<PricedLine> Price(IReadOnlyList<CartLine> lines)
+    public Task<CartSummary> SummaryAsync()
     {
-        var shares = new Dictionary<long, long>();
-        foreach (var shipment in lines.GroupBy(l => (l.PharmacyId, ShipmentKey(l))))
-        {
-            var members = shipment.OrderBy(l => l.Id).ToList();
-            var fee = members[0].Offering.Pharmacy.ShippingFee;
-            var each = fee / members.Count;
-            var remainder = fee % members.Count;
-            for (var i = 0; i < members.Count; i++)
-            {
-                shares[members[i].Id] = each + (i < remainder ? 1 : 0);
-            }
-        }
-
-        return lines.Select(l => new PricedLine(l, l.Offering.UnitPrice * (l.Quantity ?? 0), shares[l.Id])).ToList();
+        var pharmacies = Totals().Select(t => new PharmacySubtotal(t.Pharmacy.Id, t.LineCount, t.ShipmentCount, t.Subtotal, t.Shipping)).ToList();
+        return Task.FromResult(new CartSummary(
+            _lines.Count,
+            _lines.Select(l => l.Line.PatientId).Distinct().Count(),
+            pharmacies.Aggregate(0L, (sum, p) => checked(sum + p.Subtotal)),
+            pharmacies.Aggregate(0L, (sum, p) => checked(sum + p.Shipping)),
+            pharmacies));
     }
 
-    private static string ShipmentKey(CartLine line)
+    public Task<IReadOnlyList<PharmacyTotal>> PharmacyTotalsAsync() => Task.FromResult<IReadOnlyList<PharmacyTotal>>(Totals());
+
+    public Task<CartValidationView?> LatestValidationAsync() =>
+        Task.FromResult(_validation is null ? null : new CartValidationView(_validation, Cart.Version));
+
+    public Task<CartLinePage> LinesAsync(int first, long? after)
     {
-        var a = line.ShipTo;
-        return string.Join('|', a.Line1, a.Line2, a.City, a.State, a.Zip).ToUpperInvariant();
+        var rest = _lines.Where(l => after is null || l.Line.Id > after).OrderBy(l => l.Line.Id).ToList();
+        var page = rest.Take(first).Select(l => new CartLineView(l, _issuesByLine[l.Line.Id].ToList())).ToList();
+        return Task.FromResult(new CartLinePage(page, rest.Count > first));
     }
+
+    private List<PharmacyTotal> Totals() => _lines
+        .GroupBy(l => l.Line.PharmacyId)
+        .Select(g => new PharmacyTotal(
+            g.First().Line.Offering.Pharmacy,
+            g.Count(),
+            g.Select(l => l.Line.ShipmentKey).Distinct().Count(),
+            g.Aggregate(0L, (sum, l) => checked(sum + l.LineTotal)),
+            g.Aggregate(0L, (sum, l) => checked(sum + l.ShippingShare))))
+        .OrderBy(t => t.Pharmacy.Name).ThenBy(t => t.Pharmacy.Id)
+        .ToList();
 }

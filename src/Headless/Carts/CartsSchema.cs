@@ -17,8 +17,21 @@ internal sealed class CartsSchema : ISchemaContribution
             .Argument<NonNullGraphType<IdGraphType>>("clinicId", "The clinic's global ID.")
             .ResolveAsync(async ctx =>
             {
-                var cart = await ctx.Service<CartService>().GetOpenCartAsync(ctx.GetArgument<string>("clinicId"), ctx.CancellationToken)
-                    ?? throw new ExecutionError("No clinic with this ID exists in your organization.") { Code = "NOT_FOUND" };
+                Cart? cart;
+                try
+                {
+                    cart = await ctx.Service<CartService>().GetOpenCartAsync(ctx.GetArgument<string>("clinicId"), ctx.CancellationToken);
+                }
+                catch (ContentionException)
+                {
+                    throw new ExecutionError(BusyRetry.Message) { Code = "BUSY_RETRY" };
+                }
+
+                if (cart is null)
+                {
+                    throw new ExecutionError("No clinic with this ID exists in your organization.") { Code = "NOT_FOUND" };
+                }
+
                 return CartView.For(ctx, cart);
             });
 
@@ -71,7 +84,7 @@ internal sealed class CartsSchema : ISchemaContribution
                 }
 
                 var snapshot = await ctx.Service<CartValidator>().ValidateAndSaveAsync(db, cart, ctx.CancellationToken);
-                return new CartValidatePayload(new CartView(snapshot), new CartValidationView(snapshot.LatestValidation!, cart.Version), []);
+                return new CartValidatePayload(CartView.Of(snapshot), new CartValidationView(snapshot.Validation!, cart.Version), []);
             });
     }
 
@@ -95,8 +108,9 @@ public static class CartsServiceCollectionExtensions
                 return null;
             }
 
-            var snapshot = await CartView.For(ctx, line.Cart).SnapshotAsync();
-            return snapshot.Lines.FirstOrDefault(l => l.Line.Id == id) is { } priced ? new CartLineView(priced, snapshot) : null;
+            // The page that starts just before the line holds exactly that line, priced against its whole cart.
+            var page = await CartView.For(ctx, line.Cart).Contents.LinesAsync(1, id - 1);
+            return page.Lines.FirstOrDefault(l => l.Id == id);
         }));
         return services;
     }

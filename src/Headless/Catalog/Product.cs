@@ -73,7 +73,7 @@ public sealed class Offering : IEntity
 
     public string Currency { get; private set; } = Money.DefaultCurrency;
 
-    /// <summary>Units on hand that are not reserved by an order.</summary>
+    /// <summary>Units on hand that are not reserved by an order. Moved only by <see cref="StockLedger"/>, in SQL.</summary>
     public int Stock { get; private set; }
 
     /// <summary>The most units one line may order.</summary>
@@ -84,18 +84,4 @@ public sealed class Offering : IEntity
     public bool IsAvailable => Active && !Product.Discontinued;
 
     public void Deactivate() => Active = false;
-
-    /// <summary>Holds units for a checked-out order. Validation checked the count; a race is caught by the concurrency token.</summary>
-    public void Reserve(int units)
-    {
-        if (units > Stock)
-        {
-            throw new InvalidOperationException("Not enough stock to reserve.");
-        }
-
-        Stock -= units;
-    }
-
-    /// <summary>Gives back units held for an order that will not be filled (declined payment).</summary>
-    public void Release(int units) => Stock += units;
 }

@@ -1,4 +1,5 @@
 using Headless.Carts;
+using Headless.Catalog;
 using Headless.Data;
 using Headless.GraphQL;
 using Headless.Orders;
@@ -72,9 +73,20 @@ public sealed class CheckoutService(
             return new CheckoutResult(null, null, null, errors);
         }
 
-        for (var attempt = 1; ; attempt++)
+        // Contention (a concurrent checkout took the stock this one counted on, a concurrent edit moved the cart,
+        // a concurrent retry created the order) is retried from the start with back-off; each attempt re-reads
+        // everything. Only when the budget is spent does the client get BUSY_RETRY, and then nothing was created,
+        // so a retry with the same idempotency key is safe.
+        return await Contention.RetryAsync(_ => AttemptAsync(cartId, input.ExpectedVersion!.Value, key!, paymentMethod!, ct), ct)
+            ?? new CheckoutResult(null, null, null, [BusyRetry.Error("input")]);
+    }
+
+    private async Task<CheckoutResult> AttemptAsync(long cartId, int expectedVersion, string key, string paymentMethod, CancellationToken ct)
+    {
+        long orderId;
+        CheckoutResult? refusal;
+        await using (var db = await contexts.CreateDbContextAsync(ct))
         {
-            await using var db = await contexts.CreateDbContextAsync(ct);
             if (await db.Orders.AsNoTracking().FirstOrDefaultAsync(o => o.IdempotencyKey == key, ct) is { } existing)
             {
                 return existing.CartId == cartId
@@ -82,27 +94,20 @@ public sealed class CheckoutService(
                     : new CheckoutResult(null, null, null, [new UserError(UserErrorCode.IdempotencyKeyReused, ["input", "idempotencyKey"], "This idempotency key was used for another cart's checkout. Use a new key for a new checkout.")]);
             }
 
-            try
-            {
-                var (orderId, refusal) = await CreateOrderAsync(db, cartId, input.ExpectedVersion!.Value, key!, paymentMethod!, ct);
-                if (refusal is null)
-                {
-                    return await ResumeAsync(orderId, leaseHeld: true, ct);
-                }
-
-                // A concurrent request with the same key may have frozen the cart a moment ago: that is this
-                // checkout, already under way, not a reason to refuse.
-                await using var recheck = await contexts.CreateDbContextAsync(ct);
-                return await recheck.Orders.AsNoTracking().FirstOrDefaultAsync(o => o.IdempotencyKey == key, ct) is { } raced && raced.CartId == cartId
-                    ? await ResumeAsync(raced.Id, leaseHeld: false, ct)
-                    : refusal;
-            }
-            catch (DbUpdateException) when (attempt < 4)
-            {
-                // A concurrent request with the same key created the order, or a concurrent checkout took the
-                // stock this one counted on. Look again: the first case resumes that order, the second re-validates.
-            }
+            (orderId, refusal) = await CreateOrderAsync(db, cartId, expectedVersion, key, paymentMethod, ct);
         }
+
+        if (refusal is null)
+        {
+            return await ResumeAsync(orderId, leaseHeld: true, ct);
+        }
+
+        // A concurrent request with the same key may have frozen the cart a moment ago: that is this
+        // checkout, already under way, not a reason to refuse.
+        await using var recheck = await contexts.CreateDbContextAsync(ct);
+        return await recheck.Orders.AsNoTracking().FirstOrDefaultAsync(o => o.IdempotencyKey == key, ct) is { } raced && raced.CartId == cartId
+            ? await ResumeAsync(raced.Id, leaseHeld: false, ct)
+            : refusal;
     }
 
     private async Task<(long OrderId, CheckoutResult? Refusal)> CreateOrderAsync(HeadlessDbContext db, long cartId, int expectedVersion, string key, string paymentMethod, CancellationToken ct)
@@ -140,7 +145,7 @@ public sealed class CheckoutService(
         }
 
         var now = clock.GetUtcNow();
-        var priced = CartSnapshot.Price(lines);
+        var priced = CartPricing.Price(lines);
         var order = new Order(cart.OrganizationId, cart.ClinicId, cart.Id, key, paymentMethod, lines[0].Offering.Currency, now);
         for (var i = 0; i < priced.Count; i++)
         {
@@ -148,11 +153,14 @@ public sealed class CheckoutService(
         }
 
         order.TryTakePaymentLease(now, PaymentSettlement.AuthorizationLease);
-        var demand = lines.GroupBy(l => l.OfferingId).ToDictionary(g => g.Key, g => g.Sum(l => l.Quantity!.Value));
-        var offeringIds = demand.Keys.ToList();
-        foreach (var offering in await db.Offerings.Where(o => offeringIds.Contains(o.Id)).ToListAsync(ct))
+
+        // One conditional decrement per offering. When another checkout took the stock after this one's validation
+        // read it, nothing of this attempt is kept: the retry validates again and reports OUT_OF_STOCK on the lines
+        // concerned, or reserves if the stock came back.
+        if (await StockLedger.TryReserveAsync(db, StockLedger.Demand(lines, l => l.OfferingId, l => l.Quantity!.Value), ct) is not null)
         {
-            offering.Reserve(demand[offering.Id]);
+            await tx.RollbackAsync(ct);
+            throw new ContentionException("Stock was reserved by another checkout between validation and reservation.");
         }
 
         cart.BeginCheckout(now);

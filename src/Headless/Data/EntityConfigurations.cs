@@ -97,6 +97,7 @@ internal sealed class PatientConfiguration : IEntityTypeConfiguration<Patient>
         b.Property(x => x.FirstName).HasMaxLength(100);
         b.Property(x => x.LastName).HasMaxLength(100);
         b.Property(x => x.SearchName).HasMaxLength(201);
+        b.Property(x => x.AddressKey).HasMaxLength(Address.ShipmentKeyLength);
         b.OwnsOne(x => x.Address, a => AddressMapping.MapAddress(a, "Address"));
         b.Navigation(x => x.Address).IsRequired();
         b.HasOne<Organization>().WithMany().HasForeignKey(x => x.OrganizationId).OnDelete(DeleteBehavior.Cascade);
@@ -150,8 +151,6 @@ internal sealed class OfferingConfiguration : IEntityTypeConfiguration<Offering>
         b.ToTable("Offerings");
         b.Property(x => x.Currency).HasMaxLength(3);
 
-        // Checkouts reserve stock concurrently: a reservation based on a stale count fails and is retried.
-        b.Property(x => x.Stock).IsConcurrencyToken();
         b.HasOne(x => x.Product).WithMany().HasForeignKey(x => x.ProductId).OnDelete(DeleteBehavior.Restrict);
         b.HasOne(x => x.Pharmacy).WithMany().HasForeignKey(x => x.PharmacyId).OnDelete(DeleteBehavior.Restrict);
         b.HasIndex(x => new { x.ProductId, x.PharmacyId }).IsUnique();

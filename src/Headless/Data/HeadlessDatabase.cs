@@ -18,7 +18,7 @@ public sealed class HeadlessDatabase
         var o = options.Value;
         Provider = o.Provider;
         var connectionString = o.EffectiveConnectionString;
-        var extra = interceptors.ToArray();
+        IInterceptor[] extra = [new DatabaseErrorLog(loggerFactory.CreateLogger("Headless.Data")), .. interceptors];
 
         _create = o.Provider switch
         {
@@ -40,12 +40,11 @@ public sealed class HeadlessDatabase
             Func<DbContextOptions<TContext>, TenantContext, TContext> factory)
             where TContext : HeadlessDbContext
         {
-            var builder = new DbContextOptionsBuilder<TContext>().UseLoggerFactory(loggerFactory);
+            var builder = new DbContextOptionsBuilder<TContext>()
+                .UseLoggerFactory(loggerFactory)
+                .ConfigureWarnings(w => w.Log(DatabaseErrorLog.Downgraded));
             configure(builder);
-            if (extra.Length > 0)
-            {
-                builder.AddInterceptors(extra);
-            }
+            builder.AddInterceptors(extra);
 
             var built = builder.Options;
             return t => factory(built, t);

@@ -62,6 +62,17 @@ public enum UserErrorCode
 
     [Description("The order line has gone too far to be cancelled (the pharmacy started compounding), or is already closed.")]
     LineNotCancellable,
+
+    [Description("Concurrent changes kept the request from completing within its retry budget; nothing was changed. Send the same request again (for a checkout, with the same idempotency key).")]
+    BusyRetry,
+}
+
+/// <summary>The userError every request answers when contention outlasted its retries (see <see cref="Data.Contention"/>).</summary>
+public static class BusyRetry
+{
+    public const string Message = "Other changes to the same data kept this request from completing; nothing was changed. Send the same request again.";
+
+    public static UserError Error(params string[] field) => new(UserErrorCode.BusyRetry, field, Message);
 }
 
 /// <summary>A problem with a mutation's input, pointing at the input field that caused it.</summary>

@@ -1,6 +1,8 @@
 using Headless.Data;
 using Headless.Demo;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.Options;
 
 namespace Headless.Hosting;
@@ -21,6 +23,9 @@ internal sealed class DatabaseStartup(
         if (databaseOptions.Value.ShouldMigrateOnStartup)
         {
             await using var db = database.CreatePlatformContext();
+            // On a fresh database EF's first look at its history table fails and is logged as an error; with the
+            // (empty) table created first, migrating a new database logs no failure.
+            await db.GetService<IHistoryRepository>().CreateIfNotExistsAsync(cancellationToken);
             var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).Count();
             await db.Database.MigrateAsync(cancellationToken);
             if (database.Provider == DatabaseProvider.Sqlite)

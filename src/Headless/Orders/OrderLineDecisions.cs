@@ -1,3 +1,4 @@
+using Headless.Catalog;
 using Headless.Data;
 using Headless.Payments;
 using Headless.Tracking;
@@ -88,6 +89,7 @@ public sealed class OrderLineDecisions(HeadlessDatabase database, PaymentSettlem
         var previous = cancellation.FromStatus ?? OrderLineStatus.Submitted;
         var now = clock.GetUtcNow();
         line.ReinstateAfterRefusedCancellation(previous, line.Order.PaymentStatus == PaymentStatus.Authorized, now);
+        await StockLedger.RetakeAsync(db, new Dictionary<long, int> { [line.OfferingId] = line.Quantity }, ct);
         db.OrderLineEvents.Add(new OrderLineEvent(line.OrganizationId, line.Id, now, EventSource.Pharmacy, OrderLineStatus.Cancelled, previous, OrderLine.CancelRefused, "The pharmacy had already started work and refused the cancellation.", null, line.Sequence));
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);

@@ -55,12 +55,17 @@ internal sealed class OrdersSchema : ISchemaContribution
                     return new OrderLinePayload(null, [new UserError(UserErrorCode.NotFound, ["lineId"], "No order line with this ID exists in your organization.")]);
                 }
 
-                var refusal = await ctx.Service<OrderLineDecisions>().CancelByClinicAsync(lineId, reason, ctx.CancellationToken);
+                var refusal = await Contention.RetryAsync(async _ => new CancelOutcome(await ctx.Service<OrderLineDecisions>().CancelByClinicAsync(lineId, reason, ctx.CancellationToken)), ctx.CancellationToken);
+                if (refusal is null)
+                {
+                    return new OrderLinePayload(null, [BusyRetry.Error("lineId")]);
+                }
+
                 var view = await ctx.WithDbAsync(async (db, ct) =>
                     (await OrderLineView.LoadAsync(db, [await db.OrderLines.AsNoTracking().FirstAsync(l => l.Id == lineId, ct)], ct))[0]);
-                return refusal is null
+                return refusal.Refusal is null
                     ? new OrderLinePayload(view, [])
-                    : new OrderLinePayload(view, [new UserError(UserErrorCode.LineNotCancellable, ["lineId"], refusal, [lineGlobalId])]);
+                    : new OrderLinePayload(view, [new UserError(UserErrorCode.LineNotCancellable, ["lineId"], refusal.Refusal, [lineGlobalId])]);
             });
 
         mutation.Field<NonNullGraphType<CartPayloadType>>("orderLineResubmit")
@@ -82,6 +87,8 @@ internal sealed class OrdersSchema : ISchemaContribution
                 return new CartPayload(result.Cart is null ? null : CartView.For(ctx, result.Cart), result.UserErrors);
             });
     }
+
+    private sealed record CancelOutcome(string? Refusal);
 
     /// <summary>Result of orderLineCancel.</summary>
     public sealed record OrderLinePayload(OrderLineView? Line, IReadOnlyList<UserError> UserErrors);

@@ -93,7 +93,17 @@ internal sealed class PartnerEventsEndpoint(
         }
 
         // Verified and addressed: finish even if the pharmacy hangs up. A half-done delivery costs only a retry.
-        var outcome = await ProcessAsync(pharmacyKey, lineId.Value, evt, CancellationToken.None);
+        // A transaction that loses a race (a deadlock, a lock held too long) is run again; if the line stays that
+        // busy, 503 asks the pharmacy to deliver again later, which its retries do.
+        var processed = await Contention.RetryAsync(async _ => new Processed(await ProcessAsync(pharmacyKey, lineId.Value, evt, CancellationToken.None)), CancellationToken.None);
+        if (processed is null)
+        {
+            context.Response.Headers.RetryAfter = "5";
+            await WriteAsync(context, StatusCodes.Status503ServiceUnavailable, new { error = "The line is busy; deliver the event again." });
+            return;
+        }
+
+        var outcome = processed.Outcome;
         if (outcome is null)
         {
             logger.LogInformation("Callback {EventId} from pharmacy {PharmacyId} was a duplicate.", evt.Id, pharmacyKey);
@@ -162,7 +172,7 @@ internal sealed class PartnerEventsEndpoint(
             await tx.CommitAsync(ct);
             return (result, line.Sequence, line.OrderId);
         }
-        catch (DbUpdateException)
+        catch (DbUpdateException ex) when (!Contention.IsTransient(ex.InnerException ?? ex))
         {
             // The same event id recorded meanwhile through another line's lock: a duplicate. The failed statement
             // may have aborted the transaction, so look with a fresh context.
@@ -175,6 +185,8 @@ internal sealed class PartnerEventsEndpoint(
             throw;
         }
     }
+
+    private sealed record Processed((LineChangeResult Result, int Sequence, long OrderId)? Outcome);
 
     private static Task<byte[]?> ReadBodyAsync(HttpContext context) => Transport.RequestBody.ReadLimitedAsync(context, MaxBodyBytes);
 

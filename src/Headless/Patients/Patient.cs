@@ -19,7 +19,7 @@ public sealed class Patient : IEntity, ITenantOwned
         Address = address;
         CreatedAt = now;
         UpdatedAt = now;
-        RefreshSearchName();
+        RefreshDerivedColumns();
     }
 
     public long Id { get; private set; }
@@ -38,6 +38,9 @@ public sealed class Patient : IEntity, ITenantOwned
 
     public DateOnly DateOfBirth { get; private set; }
 
+    /// <summary>The address's <see cref="Address.ShipmentKey"/>, kept with it so carts can count shipments in SQL.</summary>
+    public string AddressKey { get; private set; } = "";
+
     public Address Address { get; private set; } = new();
 
     public DateTimeOffset CreatedAt { get; private set; }
@@ -52,8 +55,13 @@ public sealed class Patient : IEntity, ITenantOwned
         DateOfBirth = dateOfBirth;
         Address = address;
         UpdatedAt = now;
-        RefreshSearchName();
+        RefreshDerivedColumns();
     }
 
-    internal void RefreshSearchName() => SearchName = $"{FirstName} {LastName}".ToLowerInvariant();
+    /// <summary>Columns kept for SQL (search, shipment grouping), recomputed whenever the values they derive from change.</summary>
+    internal void RefreshDerivedColumns()
+    {
+        SearchName = $"{FirstName} {LastName}".ToLowerInvariant();
+        AddressKey = Address.ShipmentKey();
+    }
 }

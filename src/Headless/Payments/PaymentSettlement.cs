@@ -1,4 +1,5 @@
 using Headless.Carts;
+using Headless.Catalog;
 using Headless.Data;
 using Headless.Fulfillment;
 using Headless.Orders;
@@ -91,8 +92,27 @@ public sealed class PaymentSettlement(
         }
     }
 
-    /// <summary>Step 3 of checkout: submit the order and give the clinic a new cart, or keep it as failed and reopen the cart.</summary>
+    /// <summary>
+    /// Step 3 of checkout: submit the order and give the clinic a new cart, or keep it as failed, release its
+    /// stock and reopen the cart. Idempotent (a recorded outcome is returned as it is), so a transaction that
+    /// loses a race is simply run again.
+    /// </summary>
     public async Task<Order> RecordAuthorizationAsync(long orderId, string gateway, AuthorizationResult result, CancellationToken ct)
+    {
+        var order = await Contention.RetryAsync(_ => RecordAuthorizationOnceAsync(orderId, gateway, result, ct), ct);
+        if (order is not null)
+        {
+            return order;
+        }
+
+        // Still contended after every retry: the order stays pending and the capture sweep records it later
+        // (the gateway's idempotency returns this same authorization).
+        logger.LogWarning("Recording the authorization of order {OrderId} kept losing races; the sweep will finish it", orderId);
+        await using var db = database.CreatePlatformContext();
+        return await LoadAsync(db, orderId, ct);
+    }
+
+    private async Task<Order> RecordAuthorizationOnceAsync(long orderId, string gateway, AuthorizationResult result, CancellationToken ct)
     {
         await using var db = database.CreatePlatformContext();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -126,13 +146,7 @@ public sealed class PaymentSettlement(
         else
         {
             order.MarkPaymentFailed(gateway, result.PaymentIntentId, result.DeclineCode ?? "declined", result.FailureMessage ?? "The payment was declined.", now);
-            var demand = order.Lines.GroupBy(l => l.OfferingId).ToDictionary(g => g.Key, g => g.Sum(l => l.Quantity));
-            var ids = demand.Keys.ToList();
-            foreach (var offering in await db.Offerings.Where(o => ids.Contains(o.Id)).ToListAsync(ct))
-            {
-                offering.Release(demand[offering.Id]);
-            }
-
+            await StockLedger.ReleaseAsync(db, StockLedger.Demand(order.Lines, l => l.OfferingId, l => l.Quantity), ct);
             cart.AbortCheckout(now);
             await db.SaveChangesAsync(ct);
         }

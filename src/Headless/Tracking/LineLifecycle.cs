@@ -1,3 +1,4 @@
+using Headless.Catalog;
 using Headless.Data;
 using Headless.Orders;
 using Microsoft.EntityFrameworkCore;
@@ -128,6 +129,12 @@ public static class LineLifecycle
         if (result.Event is not null)
         {
             db.OrderLineEvents.Add(result.Event);
+        }
+
+        // A line that will not be filled gives its reserved units back, in the same transaction.
+        if (result.Outcome == LineOutcome.Moved && OrderLineStatus.IsDeclined(result.ToStatus))
+        {
+            await StockLedger.ReleaseAsync(db, new Dictionary<long, int> { [line.OfferingId] = line.Quantity }, ct);
         }
 
         return result;

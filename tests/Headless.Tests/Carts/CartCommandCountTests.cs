@@ -25,7 +25,7 @@ namespace Headless.Tests.Carts;
 public abstract class CartCommandCountTests(DatabaseProvider provider, PostgresServer? postgres, ITestOutputHelper output)
     : ProviderTest(provider, postgres)
 {
-    private const int PatientCount = 401;
+    private const int PatientCount = 1000;
     private static readonly int[] CartSizes = [1, 10, 100, 400];
 
     private CartFixture _fx = null!;
@@ -170,6 +170,83 @@ public abstract class CartCommandCountTests(DatabaseProvider provider, PostgresS
         }
 
         AssertConstant("cartValidate", measured);
+    }
+
+    /// <summary>
+    /// A read costs what it asks for, not what the cart holds: counts and totals are aggregates (no line is loaded),
+    /// and a page of lines loads that page only, priced and with its issues. Measured at 1, 100 and 1,000 lines.
+    /// </summary>
+    [Fact]
+    public async Task Reading_totals_or_the_first_page_loads_the_same_whatever_the_line_count()
+    {
+        if (Unavailable)
+        {
+            return;
+        }
+
+        const string totals = "query($clinicId: ID!) { cart(clinicId: $clinicId) { id lineCount totals { subtotal { amount } shipping { amount } total { amount } } } }";
+        var firstPage = $$"""query($clinicId: ID!) { cart(clinicId: $clinicId) { id lineCount totals { total { amount } } lines(first: 20) { totalCount nodes { id shippingShare { amount } landedCost { amount } issues { code } } } } }""";
+        var summaries = new List<Measurement>();
+        var pages = new List<Measurement>();
+        foreach (var size in new[] { 1, 100, 1000 })
+        {
+            var clinic = await OpenEmptyCartAsync();
+            var cartId = await FillAsync(clinic, size);
+            await _fx.Tenant.Client.DataAsync(CartData.Validate, new { cartId });
+
+            App.Materialized.Reset();
+            var (count, sql, data) = await MeasureAsync(totals, new { clinicId = clinic });
+            Assert.Equal(size, data.At("cart.lineCount").GetInt32());
+            Assert.Equal(0, App.Materialized.Of<Headless.Carts.CartLine>());
+            summaries.Add(new Measurement($"{size}", count, sql));
+
+            App.Materialized.Reset();
+            (count, sql, data) = await MeasureAsync(firstPage, new { clinicId = clinic });
+            Assert.Equal(Math.Min(size, 20), data.At("cart.lines.nodes").GetArrayLength());
+            Assert.Equal(Math.Min(size, 20) + (size > 20 ? 1 : 0), App.Materialized.Of<Headless.Carts.CartLine>());
+            pages.Add(new Measurement($"{size}", count, sql));
+        }
+
+        AssertConstant("cart { lineCount totals }", summaries);
+        AssertConstant("cart { lines(first: 20) }", pages);
+    }
+
+    /// <summary>Paging through a 250-line cart loads each line once, and the pages' prices and totals agree with the whole.</summary>
+    [Fact]
+    public async Task Paging_through_a_cart_loads_each_line_once_and_the_pages_add_up_to_the_totals()
+    {
+        if (Unavailable)
+        {
+            return;
+        }
+
+        var clinic = await OpenEmptyCartAsync();
+        await FillAsync(clinic, 250);
+        const string page = "query($clinicId: ID!, $after: String) { cart(clinicId: $clinicId) { totals { total { amount } } lines(first: 100, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { id landedCost { amount } } } } }";
+        App.Materialized.Reset();
+        string? after = null;
+        var seen = new List<string>();
+        long landed = 0, total = 0;
+        do
+        {
+            var cart = (await _fx.Tenant.Client.DataAsync(page, new { clinicId = clinic, after })).GetProperty("cart");
+            Assert.Equal(250, cart.At("lines.totalCount").GetInt32());
+            total = cart.At("totals.total.amount").GetInt64();
+            foreach (var line in cart.At("lines.nodes").EnumerateArray())
+            {
+                seen.Add(line.GetProperty("id").GetString()!);
+                landed += line.At("landedCost.amount").GetInt64();
+            }
+
+            after = cart.At("lines.pageInfo.hasNextPage").GetBoolean() ? cart.At("lines.pageInfo.endCursor").GetString() : null;
+        }
+        while (after is not null);
+
+        Assert.Equal(250, seen.Distinct().Count());
+        Assert.Equal(total, landed);
+
+        // Each page reads one line past its end to know whether another page follows.
+        Assert.Equal(250 + 2, App.Materialized.Of<Headless.Carts.CartLine>());
     }
 
     private const int CartServiceMaxLinesPerCall = Headless.Carts.CartService.MaxLinesPerCall;

@@ -55,6 +55,12 @@ public sealed class HeadlessApp : WebApplicationFactory<Program>
     /// <summary>Counts SQL commands sent by the service, for "queries must not grow with lines" tests.</summary>
     public CommandCounter Commands { get; } = new();
 
+    /// <summary>Counts entities loaded by the service, for "a read loads only what it asks for" tests.</summary>
+    public MaterializationCounter.View Materialized => new(_settings["Headless:Database:ConnectionString"]!);
+
+    /// <summary>Every Warning-or-worse log entry the service writes.</summary>
+    public LogRecorder Logs { get; } = new();
+
     public static HeadlessApp Sqlite(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         var file = Path.Combine(Path.GetTempPath(), $"headless-test-{Guid.NewGuid():N}.db");
@@ -69,11 +75,11 @@ public sealed class HeadlessApp : WebApplicationFactory<Program>
         new(DatabaseProvider.Postgres, await server.CreateDatabaseAsync(), null, settings);
 
     /// <summary>An app for the provider a test class runs on; null when PostgreSQL is unavailable outside CI.</summary>
-    public static async Task<HeadlessApp?> CreateAsync(DatabaseProvider provider, PostgresServer? server, IDictionary<string, string?>? settings = null) =>
+    public static async Task<HeadlessApp?> CreateAsync(DatabaseProvider provider, PostgresServer? server, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null) =>
         provider switch
         {
-            DatabaseProvider.Sqlite => Sqlite(settings),
-            DatabaseProvider.Postgres when server is { Available: true } => await PostgresAsync(server, settings),
+            DatabaseProvider.Sqlite => Sqlite(settings, services),
+            DatabaseProvider.Postgres when server is { Available: true } => new HeadlessApp(DatabaseProvider.Postgres, await server.CreateDatabaseAsync(), null, settings) { ConfigureServices = services },
             DatabaseProvider.Postgres => null,
             _ => throw new NotSupportedException(provider.ToString()),
         };
@@ -90,6 +96,8 @@ public sealed class HeadlessApp : WebApplicationFactory<Program>
         {
             services.AddSingleton<TimeProvider>(Clock);
             services.AddSingleton<IInterceptor>(Commands);
+            services.AddSingleton<IInterceptor>(MaterializationCounter.Shared);
+            services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(Logs);
             ConfigureServices?.Invoke(services);
         });
     }
@@ -115,6 +123,13 @@ public sealed class HeadlessApp : WebApplicationFactory<Program>
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
+        if (Provider == DatabaseProvider.Postgres)
+        {
+            // Npgsql keeps a pool per connection string for the whole process: close this app's idle connections now,
+            // or a long run of test classes holds hundreds of them open on the shared server.
+            Npgsql.NpgsqlConnection.ClearPool(new Npgsql.NpgsqlConnection(_settings["Headless:Database:ConnectionString"]));
+        }
+
         if (_sqliteFile is not null)
         {
             foreach (var f in new[] { _sqliteFile, _sqliteFile + "-wal", _sqliteFile + "-shm" })

@@ -165,7 +165,7 @@ public sealed class PostgresServer : IAsyncLifetime
         {
             var port = FreePort();
             var serverOptions = $"-c listen_addresses=127.0.0.1 -p {port} -k {_dataDirectory} " +
-                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200";
+                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400";
             try
             {
                 await RunAsync(Path.Combine(bin, "pg_ctl"),

@@ -18,9 +18,14 @@ public abstract class ProviderTest(DatabaseProvider provider, PostgresServer? po
 
     protected virtual IDictionary<string, string?>? Settings => null;
 
+    /// <summary>Extra service registrations for the app (fault injectors, fakes).</summary>
+    protected virtual void ConfigureServices(Microsoft.Extensions.DependencyInjection.IServiceCollection services)
+    {
+    }
+
     public async Task InitializeAsync()
     {
-        _app = await HeadlessApp.CreateAsync(provider, postgres, Settings);
+        _app = await HeadlessApp.CreateAsync(provider, postgres, Settings, ConfigureServices);
         if (_app is not null)
         {
             await InitializeAppAsync();

@@ -155,6 +155,10 @@ namespace Headless.Data.Migrations.Postgres
                         .HasMaxLength(300)
                         .HasColumnType("character varying(300)");
 
+                    b.Property<string>("ShipToKey")
+                        .HasMaxLength(516)
+                        .HasColumnType("character varying(516)");
+
                     b.Property<string>("Sig")
                         .HasMaxLength(1000)
                         .HasColumnType("character varying(1000)");
@@ -202,7 +206,6 @@ namespace Headless.Data.Migrations.Postgres
                         .HasColumnType("bigint");
 
                     b.Property<int>("Stock")
-                        .IsConcurrencyToken()
                         .HasColumnType("integer");
 
                     b.Property<long>("UnitPrice")
@@ -750,6 +753,11 @@ namespace Headless.Data.Migrations.Postgres
                         .HasColumnType("bigint");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("AddressKey")
+                        .IsRequired()
+                        .HasMaxLength(516)
+                        .HasColumnType("character varying(516)");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");

@@ -156,6 +156,10 @@ namespace Headless.Data.Migrations.SqlServer
                         .HasMaxLength(300)
                         .HasColumnType("nvarchar(300)");
 
+                    b.Property<string>("ShipToKey")
+                        .HasMaxLength(516)
+                        .HasColumnType("nvarchar(516)");
+
                     b.Property<string>("Sig")
                         .HasMaxLength(1000)
                         .HasColumnType("nvarchar(1000)");
@@ -203,7 +207,6 @@ namespace Headless.Data.Migrations.SqlServer
                         .HasColumnType("bigint");
 
                     b.Property<int>("Stock")
-                        .IsConcurrencyToken()
                         .HasColumnType("int");
 
                     b.Property<long>("UnitPrice")
@@ -751,6 +754,11 @@ namespace Headless.Data.Migrations.SqlServer
                         .HasColumnType("bigint");
 
                     SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("AddressKey")
+                        .IsRequired()
+                        .HasMaxLength(516)
+                        .HasColumnType("nvarchar(516)");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("datetimeoffset");

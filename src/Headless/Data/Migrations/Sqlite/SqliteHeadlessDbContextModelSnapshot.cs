@@ -144,6 +144,10 @@ namespace Headless.Data.Migrations.Sqlite
                         .HasMaxLength(300)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ShipToKey")
+                        .HasMaxLength(516)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Sig")
                         .HasMaxLength(1000)
                         .HasColumnType("TEXT");
@@ -189,7 +193,6 @@ namespace Headless.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("Stock")
-                        .IsConcurrencyToken()
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("UnitPrice")
@@ -719,6 +722,11 @@ namespace Headless.Data.Migrations.Sqlite
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("AddressKey")
+                        .IsRequired()
+                        .HasMaxLength(516)
+                        .HasColumnType("TEXT");
 
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");

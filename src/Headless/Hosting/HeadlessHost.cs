@@ -1,0 +1,32 @@
+namespace Headless.Hosting;
+
+/// <summary>How the service's host is built, whatever directory it is started from.</summary>
+public static class HeadlessHost
+{
+    /// <summary>
+    /// A web application builder whose content root (where appsettings.json and appsettings.{Environment}.json
+    /// are read from) is the application's own directory, unless the content root is set explicitly
+    /// (--contentRoot, ASPNETCORE_CONTENTROOT or DOTNET_CONTENTROOT). The framework's default is the working
+    /// directory, so a published service started from elsewhere would silently run without its settings.
+    /// </summary>
+    public static WebApplicationBuilder CreateBuilder(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = ContentRootIsExplicit(args) ? null : AppContext.BaseDirectory,
+        });
+
+        // EF Core logs every SQL command at Information. Off by default here, in code, so no settings file is
+        // needed to keep SQL (and its parameter shapes) out of production logs; configuration can still turn
+        // it on, because configured rules are more specific or come later than this one.
+        builder.Services.Configure<LoggerFilterOptions>(o =>
+            o.Rules.Insert(0, new LoggerFilterRule(null, "Microsoft.EntityFrameworkCore.Database.Command", LogLevel.Warning, null)));
+        return builder;
+    }
+
+    private static bool ContentRootIsExplicit(string[] args) =>
+        args.Any(a => a.StartsWith("--contentRoot", StringComparison.OrdinalIgnoreCase) || a.StartsWith("/contentRoot", StringComparison.OrdinalIgnoreCase)) ||
+        !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ASPNETCORE_CONTENTROOT")) ||
+        !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DOTNET_CONTENTROOT"));
+}
