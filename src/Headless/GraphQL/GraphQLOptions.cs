@@ -15,7 +15,22 @@ public sealed class GraphQLOptions
     [Range(1, 1_000_000)]
     public int MaxComplexity { get; set; } = 25_000;
 
-    /// <summary>Seconds an operation may execute before it is stopped with a TIMEOUT error.</summary>
+    /// <summary>
+    /// Selections (fields, fragment spreads, inline fragments) a document may hold, each fragment counted once.
+    /// Bounds the validation rules whose work grows faster than the document (field merging compares same-named fields pairwise).
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxSelections { get; set; } = 1_000;
+
+    /// <summary>Root fields (distinct response names, so aliases count) one operation may select.</summary>
+    [Range(1, 10_000)]
+    public int MaxRootFields { get; set; } = 100;
+
+    /// <summary>node(id:) lookups (aliased root node fields) one operation may make.</summary>
+    [Range(1, 10_000)]
+    public int MaxNodeLookups { get; set; } = 100;
+
+    /// <summary>Seconds a request may take from parsing through execution before it is stopped with a TIMEOUT error (504).</summary>
     [Range(1, 600)]
     public int TimeoutSeconds { get; set; } = 30;
 

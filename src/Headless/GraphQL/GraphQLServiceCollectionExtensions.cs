@@ -1,52 +1,62 @@
 using System.Text.Encodings.Web;
 using GraphQL;
+using GraphQL.Execution;
 using GraphQL.Types;
 using GraphQL.Validation;
 using GraphQL.Validation.Rules.Custom;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Headless.GraphQL;
 
 public static class GraphQLServiceCollectionExtensions
 {
+    /// <summary>Key of the request's correlation id in the execution's user context (set by the transport).</summary>
+    public const string CorrelationIdKey = "headless.correlationId";
+
     public static IServiceCollection AddHeadlessGraphQL(this IServiceCollection services)
     {
         services.AddOptions<GraphQLOptions>().BindConfiguration(GraphQLOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         // Every setting is read from IOptions when first needed, never while registering, so tests and
         // hosts can change configuration up to the moment the container is built.
+        // Depth and complexity are not GraphQL.NET's complexity analyzer: it walks a fragment again at every spread
+        // (exponential on nested spreads) and runs after all other rules. HeadlessDocumentValidator runs a linear pass first.
         services.AddGraphQL(b => b
             .AddSchema<HeadlessSchema>()
             .AddSystemTextJson(o => o.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping)
             .AddGraphTypes(typeof(HeadlessSchema).Assembly)
-            .AddErrorInfoProvider((o, sp) => o.ExposeExceptionDetails = Settings(sp).ExposeExceptionDetails)
-            .AddComplexityAnalyzer((c, sp) =>
-            {
-                var settings = Settings(sp);
-                c.MaxDepth = settings.MaxDepth;
-                c.MaxComplexity = settings.MaxComplexity;
-            })
+            .AddErrorInfoProvider<HeadlessErrorInfoProvider>()
             .AddValidationRule<IntrospectionGate>()
-            .ConfigureExecutionOptions(o =>
-            {
-                if (o.RequestServices is { } sp)
-                {
-                    o.Timeout = TimeSpan.FromSeconds(Settings(sp).TimeoutSeconds);
-                }
-            })
             .AddUnhandledExceptionHandler(ctx =>
             {
-                // Log the type only: exception messages can carry values from the request (PHI).
-                var logger = ctx.Context?.RequestServices?.GetService<ILoggerFactory>()?.CreateLogger("Headless.GraphQL");
-                logger?.LogError("Unhandled {ExceptionType} in field {Field}", ctx.OriginalException.GetType().Name, ctx.FieldContext?.FieldDefinition.Name);
+                // Log the type only: exception messages can carry values from the request (PHI). The client gets the
+                // same correlation id, so support can find this line.
+                var correlationId = ctx.ExecutionOptions.UserContext?.TryGetValue(CorrelationIdKey, out var id) == true ? id as string : null;
+                var logger = ctx.ExecutionOptions.RequestServices?.GetService<ILoggerFactory>()?.CreateLogger("Headless.GraphQL");
+                logger?.LogError("Unhandled {ExceptionType} in field {Field}; correlation id {CorrelationId}",
+                    ctx.OriginalException.GetType().Name, ctx.FieldContext?.FieldDefinition.Name, correlationId);
+                var error = new ExecutionError(
+                    ctx.FieldContext is { } field ? $"Error trying to resolve field '{field.FieldDefinition.Name}'." : "Error executing document.",
+                    ctx.OriginalException)
+                { Code = "INTERNAL_SERVER_ERROR" };
+                if (correlationId is not null)
+                {
+                    error.Extensions = new Dictionary<string, object?> { ["correlationId"] = correlationId };
+                }
+
+                ctx.Exception = error;
             }));
 
+        services.Replace(ServiceDescriptor.Singleton<IDocumentValidator, HeadlessDocumentValidator>());
         services.AddSingleton<IntrospectionGate>();
         services.AddHostedService<SchemaWarmup>();
         return services;
     }
 
-    private static GraphQLOptions Settings(IServiceProvider services) => services.GetRequiredService<IOptions<GraphQLOptions>>().Value;
+    /// <summary>Introspection (and with it "Did you mean" suggestions) is on when configured, else in Development only.</summary>
+    internal static bool IntrospectionEnabled(this GraphQLOptions options, IHostEnvironment environment) =>
+        options.EnableIntrospection ?? environment.IsDevelopment();
 }
 
 /// <summary>Refuses introspection unless it is enabled (by default only in Development).</summary>
@@ -54,10 +64,27 @@ internal sealed class IntrospectionGate(IOptions<GraphQLOptions> options, IHostE
 {
     private readonly NoIntrospectionValidationRule _rule = NoIntrospectionValidationRule.Instance;
 
-    private bool Enabled => options.Value.EnableIntrospection ?? environment.IsDevelopment();
-
     public override ValueTask<INodeVisitor?> GetPreNodeVisitorAsync(ValidationContext context) =>
-        Enabled ? default : _rule.GetPreNodeVisitorAsync(context);
+        options.Value.IntrospectionEnabled(environment) ? default : _rule.GetPreNodeVisitorAsync(context);
+}
+
+/// <summary>
+/// Error serialization: exception details only when configured, and no "Did you mean ...?" suggestions while
+/// introspection is off, since they would let a client rebuild the schema one typo at a time.
+/// </summary>
+internal sealed class HeadlessErrorInfoProvider(IOptions<GraphQLOptions> options, IHostEnvironment environment)
+    : ErrorInfoProvider(new ErrorInfoProviderOptions { ExposeExceptionDetails = options.Value.ExposeExceptionDetails })
+{
+    public override ErrorInfo GetInfo(ExecutionError executionError)
+    {
+        var info = base.GetInfo(executionError);
+        if (!options.Value.IntrospectionEnabled(environment) && info.Message.IndexOf(" Did you mean", StringComparison.Ordinal) is var at and >= 0)
+        {
+            info.Message = info.Message[..at];
+        }
+
+        return info;
+    }
 }
 
 /// <summary>Builds and checks the schema once at start-up so that a broken schema stops the service instead of the first request.</summary>

@@ -14,6 +14,7 @@ using Headless.Payments;
 using Headless.Payments.Stripe;
 using Headless.Patients;
 using Headless.Prescribers;
+using Headless.RateLimiting;
 using Headless.Transport;
 using Headless.Validation;
 
@@ -25,6 +26,9 @@ public static class HeadlessServiceCollectionExtensions
     public static IServiceCollection AddHeadless(this IServiceCollection services)
     {
         services.AddSingleton(TimeProvider.System);
+        services.AddHttpSecurity();
+        services.AddHostedService<DatabaseTlsWarning>();
+        services.AddHeadlessRateLimits();
         services.AddData();
         services.AddHeadlessAuth();
         services.AddHeadlessGraphQL();
@@ -47,10 +51,13 @@ public static class HeadlessServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Maps the HTTP surface: GraphQL and health.</summary>
+    /// <summary>Maps the HTTP surface: GraphQL and health, behind the security layer and the request limits (README "Security").</summary>
     public static WebApplication MapHeadless(this WebApplication app)
     {
+        app.UseHttpSecurity();
+        app.UseFailedAuthenticationThrottle();
         app.UseAuthentication();
+        app.UseRateLimiter();
         app.MapGraphQLHttp("/graphql");
         app.MapStripeWebhooks();
         app.MapPartnerEvents();

@@ -7,6 +7,9 @@ using GraphQL.Validation;
 using GraphQLParser.AST;
 using Headless.Auth;
 using Headless.Data;
+using Headless.GraphQL;
+using Headless.RateLimiting;
+using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
 namespace Headless.Transport;
@@ -14,12 +17,15 @@ namespace Headless.Transport;
 /// <summary>
 /// GraphQL over HTTP (graphql-over-http spec) on GraphQL.NET: POST with application/json, GET for
 /// queries only, Accept negotiation between application/graphql-response+json and application/json,
-/// no batching. See README "Transport" for the status code table.
+/// no batching. One timeout on the app's clock covers parsing, validation and execution. See README "Transport"
+/// for the status code table.
 /// </summary>
 internal sealed class GraphQLHttpEndpoint(
     IDocumentExecuter executer,
     ISchema schema,
     IGraphQLTextSerializer serializer,
+    IOptions<GraphQLOptions> options,
+    TimeProvider clock,
     ILogger<GraphQLHttpEndpoint> logger)
 {
     public const string GraphQLResponseMediaType = "application/graphql-response+json";
@@ -54,40 +60,45 @@ internal sealed class GraphQLHttpEndpoint(
             return;
         }
 
-        var (graphQLRequest, failure) = isGet ? ReadGet(request) : await ReadPostAsync(request);
-        if (failure is not null)
-        {
-            await WriteErrorAsync(context, failure.Value.Status, mediaType, failure.Value.Code, failure.Value.Message);
-            return;
-        }
-
-        GraphQLDocument? document = null;
-        if (isGet && !string.IsNullOrEmpty(graphQLRequest!.Query))
-        {
-            // GET may only run queries: parse here to find the operation before anything executes.
-            try
-            {
-                document = GraphQLParser.Parser.Parse(graphQLRequest.Query);
-            }
-            catch (GraphQLParser.Exceptions.GraphQLSyntaxErrorException)
-            {
-                document = null; // the executer reports the syntax error in the standard shape
-            }
-
-            if (document is not null && SelectOperation(document, graphQLRequest.OperationName) is { Operation: not OperationType.Query })
-            {
-                context.Response.Headers.Allow = "POST";
-                await WriteErrorAsync(context, StatusCodes.Status405MethodNotAllowed, mediaType, "METHOD_NOT_ALLOWED",
-                    "Mutations and subscriptions cannot be sent with GET. Use POST.");
-                return;
-            }
-        }
-
-        context.RequestServices.GetRequiredService<TenantContext>().Set(organizationId.Value);
-
+        // The timeout runs on the app's clock and covers parsing, validation and execution; the client's disconnect
+        // cancels the same token.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(options.Value.TimeoutSeconds), clock);
+        using var work = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, timeout.Token);
+        var userContext = new Dictionary<string, object?> { [GraphQLServiceCollectionExtensions.CorrelationIdKey] = CorrelationId.Of(context) };
         ExecutionResult result;
         try
         {
+            var (graphQLRequest, failure) = isGet ? ReadGet(request) : await ReadPostAsync(request);
+            if (failure is not null)
+            {
+                await WriteErrorAsync(context, failure.Value.Status, mediaType, failure.Value.Code, failure.Value.Message);
+                return;
+            }
+
+            GraphQLDocument? document = null;
+            if (isGet && !string.IsNullOrEmpty(graphQLRequest!.Query))
+            {
+                // GET may only run queries: parse here to find the operation before anything executes.
+                try
+                {
+                    document = GraphQLParser.Parser.Parse(graphQLRequest.Query);
+                }
+                catch (GraphQLParser.Exceptions.GraphQLSyntaxErrorException)
+                {
+                    document = null; // the executer reports the syntax error in the standard shape
+                }
+
+                if (document is not null && SelectOperation(document, graphQLRequest.OperationName) is { Operation: not OperationType.Query })
+                {
+                    context.Response.Headers.Allow = "POST";
+                    await WriteErrorAsync(context, StatusCodes.Status405MethodNotAllowed, mediaType, "METHOD_NOT_ALLOWED",
+                        "Mutations and subscriptions cannot be sent with GET. Use POST.");
+                    return;
+                }
+            }
+
+            context.RequestServices.GetRequiredService<TenantContext>().Set(organizationId.Value);
+            work.Token.ThrowIfCancellationRequested();
             result = await executer.ExecuteAsync(new ExecutionOptions
             {
                 Schema = schema,
@@ -98,7 +109,8 @@ internal sealed class GraphQLHttpEndpoint(
                 Extensions = graphQLRequest.Extensions,
                 RequestServices = context.RequestServices,
                 User = context.User,
-                CancellationToken = context.RequestAborted,
+                UserContext = userContext,
+                CancellationToken = work.Token,
                 ValidationRules = DocumentValidator.CoreRules.Append(NoSubscriptionsOverHttp.Instance),
             });
         }
@@ -108,10 +120,46 @@ internal sealed class GraphQLHttpEndpoint(
             logger.LogDebug("GraphQL request cancelled by the client.");
             return;
         }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            result = new ExecutionResult { Errors = [new TimeoutError()] };
+        }
+
+        AddCostExtension(result, userContext);
+        if (result.Errors?.OfType<ThrottledError>().FirstOrDefault() is { } throttled)
+        {
+            context.Response.Headers.RetryAfter = RetryAfterSeconds(throttled.RetryAfter);
+        }
 
         context.Response.StatusCode = StatusFor(result, mediaType);
         context.Response.ContentType = mediaType + "; charset=utf-8";
         await serializer.WriteAsync(context.Response.Body, result, context.RequestAborted);
+    }
+
+    /// <summary>Whole seconds, rounded up and at least 1, as Retry-After wants them.</summary>
+    internal static string RetryAfterSeconds(TimeSpan wait) =>
+        Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>extensions.cost in the manner of Shopify's calculated query cost: what the request cost and where the organization's bucket stands.</summary>
+    private static void AddCostExtension(ExecutionResult result, Dictionary<string, object?> userContext)
+    {
+        if (userContext.GetValueOrDefault(QueryCost.UserContextKey) is not QueryCost cost)
+        {
+            return;
+        }
+
+        var extension = new Dictionary<string, object?> { ["requestedQueryCost"] = cost.Complexity };
+        if (userContext.GetValueOrDefault(CostBudgetStatus.UserContextKey) is CostBudgetStatus budget)
+        {
+            extension["throttleStatus"] = new Dictionary<string, object?>
+            {
+                ["maximumAvailable"] = budget.MaximumAvailable,
+                ["currentlyAvailable"] = budget.CurrentlyAvailable,
+                ["restoreRate"] = budget.RestoreRate,
+            };
+        }
+
+        (result.Extensions ??= [])["cost"] = extension;
     }
 
     private static GraphQLOperationDefinition? SelectOperation(GraphQLDocument document, string? operationName)
@@ -123,9 +171,10 @@ internal sealed class GraphQLHttpEndpoint(
     }
 
     /// <summary>
-    /// application/graphql-response+json: 200 when executed; 400 for a document that does not parse or
-    /// a missing query; 422 when it parses but cannot run (validation, unknown operation, variables).
-    /// application/json: 200 for every well-formed request, as the spec asks for legacy clients.
+    /// application/graphql-response+json: 200 when executed; 400 for a document that does not parse, a missing
+    /// query or variables that cannot be coerced; 422 when it parses but cannot run (validation, unknown operation);
+    /// 504 on timeout. application/json: 200 for every well-formed request, as the spec asks for legacy clients.
+    /// Both: 429 when the organization's cost budget is exhausted.
     /// </summary>
     private static int StatusFor(ExecutionResult result, string mediaType)
     {
@@ -134,13 +183,18 @@ internal sealed class GraphQLHttpEndpoint(
             return StatusCodes.Status200OK;
         }
 
+        var errors = result.Errors ?? [];
+        if (errors.Any(e => e is ThrottledError))
+        {
+            return StatusCodes.Status429TooManyRequests;
+        }
+
         if (mediaType == JsonMediaType)
         {
             return StatusCodes.Status200OK;
         }
 
-        var errors = result.Errors ?? [];
-        if (errors.Any(e => e is SyntaxError or QueryMissingError))
+        if (errors.Any(e => e is SyntaxError or QueryMissingError or InvalidVariableError))
         {
             return StatusCodes.Status400BadRequest;
         }
@@ -153,12 +207,16 @@ internal sealed class GraphQLHttpEndpoint(
         return StatusCodes.Status422UnprocessableEntity;
     }
 
-    private static string? NegotiateMediaType(HttpRequest request)
+    /// <summary>
+    /// The media type of the answer. application/graphql-response+json only when the client names it: a missing or
+    /// unparsable Accept and wildcards get application/json, which every client of older servers understands.
+    /// </summary>
+    internal static string? NegotiateMediaType(HttpRequest request)
     {
         var accept = request.Headers.Accept;
         if (accept.Count == 0 || !MediaTypeHeaderValue.TryParseList(accept, out var values) || values.Count == 0)
         {
-            return GraphQLResponseMediaType;
+            return JsonMediaType;
         }
 
         string? best = null;
@@ -175,11 +233,11 @@ internal sealed class GraphQLHttpEndpoint(
             {
                 GraphQLResponseMediaType => GraphQLResponseMediaType,
                 JsonMediaType => JsonMediaType,
-                "application/*" or "*/*" => GraphQLResponseMediaType,
+                "application/*" or "*/*" => JsonMediaType,
                 _ => null,
             };
 
-            // Ties go to the newer media type, as the spec recommends.
+            // Ties between the named types go to the newer one, as the spec recommends.
             if (candidate is not null && (quality > bestQuality || (quality == bestQuality && candidate == GraphQLResponseMediaType)))
             {
                 best = candidate;

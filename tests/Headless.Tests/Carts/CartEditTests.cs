@@ -303,7 +303,7 @@ public abstract class CartEditTests(DatabaseProvider provider, PostgresServer? p
             lines = new[] { new { patientId = _f.Patients[0], offeringId = _f.Catalog.SemaEast, quantity = 1, unitPrice = 1 } },
         });
 
-        Assert.Equal(System.Net.HttpStatusCode.UnprocessableEntity, r.Status);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, r.Status);
         Assert.Equal(0, (await C.DataAsync(CartData.Read, new { clinicId = _f.ClinicId })).At("cart.lineCount").GetInt32());
     }
 

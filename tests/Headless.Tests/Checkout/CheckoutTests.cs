@@ -241,7 +241,7 @@ public abstract class CheckoutTests(DatabaseProvider provider, PostgresServer? p
         var (cartId, version, _) = await ValidCartAsync(1);
         var r = await C.PostAsync(Checkout, new { input = new { cartId, expectedVersion = version, paymentMethodId = "pm_card_visa", idempotencyKey = "k", amount = 1 } });
 
-        Assert.Equal(System.Net.HttpStatusCode.UnprocessableEntity, r.Status);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, r.Status);
     }
 
     [Fact]

@@ -58,7 +58,7 @@ public abstract class ClinicMutationTests(DatabaseProvider provider, PostgresSer
 
         var r = await _t.Client.PostAsync(TestData.ClinicCreate, new { input = new { name = "X", npi = TestData.ValidNpi, routingPreference = "RANDOM" } });
 
-        Assert.Equal(System.Net.HttpStatusCode.UnprocessableEntity, r.Status);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, r.Status);
         Assert.Equal(["INVALID_VALUE"], r.ErrorCodes);
     }
 }

@@ -10,9 +10,13 @@ public sealed class GraphQLClient
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>What the GraphQL over HTTP spec asks clients to send; without it the service answers application/json with legacy status codes.</summary>
+    public const string Accept = "application/graphql-response+json, application/json;q=0.9";
+
     public GraphQLClient(HttpClient http, string? bearer)
     {
         Http = http;
+        Http.DefaultRequestHeaders.TryAddWithoutValidation("Accept", Accept);
         if (bearer is not null)
         {
             Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearer);

@@ -36,6 +36,10 @@ public sealed class HeadlessApp : WebApplicationFactory<Program>
             // Tests drive the outbox with OutboxProcessor.DrainOnceAsync; the background worker would race them.
             ["Headless:Outbox:Enabled"] = "false",
 
+            // The fake clock stands still, so request and cost buckets would never refill across a test class;
+            // Security/RateLimitTests turn them on and move the clock.
+            ["Headless:RateLimits:Enabled"] = "false",
+
             // Set HEADLESS_TEST_EXPOSE=1 to see resolver exceptions in responses while debugging a test.
             ["Headless:GraphQL:ExposeExceptionDetails"] = Environment.GetEnvironmentVariable("HEADLESS_TEST_EXPOSE") == "1" ? "true" : "false",
         };

@@ -25,6 +25,28 @@ public sealed class CancellationTests
         Assert.True(await gate.Cancelled.Task.WaitAsync(TimeSpan.FromSeconds(30)));
     }
 
+    [Fact]
+    public async Task A_request_past_the_timeout_answers_504_and_stops_the_running_database_command()
+    {
+        var gate = new StallingInterceptor();
+        await using var app = HeadlessApp.Sqlite(new Dictionary<string, string?> { ["Headless:GraphQL:TimeoutSeconds"] = "5" }, s => s.AddSingleton<IInterceptor>(gate));
+        var t = await app.CreateTenantAsync("Timeout Org");
+
+        gate.Armed = true;
+        var request = t.Client.PostAsync("{ patients { totalCount } }");
+        await gate.Stalled.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        app.Clock.Advance(TimeSpan.FromSeconds(4));
+        Assert.False(request.IsCompleted);
+        app.Clock.Advance(TimeSpan.FromSeconds(1));
+        var r = await request.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(System.Net.HttpStatusCode.GatewayTimeout, r.Status);
+        Assert.Equal("application/graphql-response+json; charset=utf-8", r.ContentType);
+        Assert.Equal(["TIMEOUT"], r.ErrorCodes);
+        Assert.False(r.Body.TryGetProperty("data", out _));
+        Assert.True(await gate.Cancelled.Task.WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
     /// <summary>Holds the first query until its cancellation token fires, and says when it did.</summary>
     private sealed class StallingInterceptor : DbCommandInterceptor
     {

@@ -21,7 +21,8 @@ public sealed class GraphQLHttpTransportTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
-    private HttpClient Http(string? accept = null)
+    /// <summary>A client with the API key and, unless <paramref name="accept"/> is null, that Accept header (by default the one the spec recommends).</summary>
+    private HttpClient Http(string? accept = GraphQLClient.Accept)
     {
         var http = _app.CreateClient();
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _tenant.ApiKey);
@@ -55,13 +56,62 @@ public sealed class GraphQLHttpTransportTests : IAsyncLifetime
     [InlineData("application/graphql-response+json", "application/graphql-response+json; charset=utf-8")]
     [InlineData("application/graphql-response+json, application/json;q=0.9", "application/graphql-response+json; charset=utf-8")]
     [InlineData("application/json, application/graphql-response+json;q=0.5", "application/json; charset=utf-8")]
-    [InlineData("*/*", "application/graphql-response+json; charset=utf-8")]
+    [InlineData("*/*", "application/json; charset=utf-8")]
+    [InlineData("application/*", "application/json; charset=utf-8")]
+    [InlineData("application/graphql-response+json, */*", "application/graphql-response+json; charset=utf-8")]
     public async Task The_response_media_type_follows_the_accept_header(string accept, string expected)
     {
         using var response = await Http(accept).PostAsync("/graphql", Json(Body(ViewerQuery)));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(expected, response.Content.Headers.ContentType!.ToString());
+    }
+
+    [Fact]
+    public async Task A_request_without_accept_is_answered_in_application_json()
+    {
+        using var response = await Http(accept: null).PostAsync("/graphql", Json(Body(ViewerQuery)));
+        var r = await GraphQLResponse.ReadAsync(response);
+
+        Assert.Equal(HttpStatusCode.OK, r.Status);
+        Assert.Equal("application/json; charset=utf-8", r.ContentType);
+        Assert.Equal("Transport Org", r.Data.At("viewer.organization.name").GetString());
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("*/*")]
+    public async Task Without_a_named_media_type_a_document_that_fails_validation_still_answers_200(string? accept)
+    {
+        using var response = await Http(accept).PostAsync("/graphql", Json(Body("{ viewer { nope } }")));
+        var r = await GraphQLResponse.ReadAsync(response);
+
+        Assert.Equal(HttpStatusCode.OK, r.Status);
+        Assert.Equal("application/json; charset=utf-8", r.ContentType);
+        Assert.Equal(["FIELDS_ON_CORRECT_TYPE"], r.ErrorCodes);
+    }
+
+    [Fact]
+    public async Task A_variable_that_cannot_be_coerced_gets_400_without_data()
+    {
+        var body = JsonSerializer.Serialize(new { query = "query CoerceFailure($id: ID!) { __typename }", variables = new { id = (string?)null } });
+        using var response = await Http().PostAsync("/graphql", Json(body));
+        var r = await GraphQLResponse.ReadAsync(response);
+
+        // The audit's document also leaves $id unused; the coercion failure decides the status.
+        Assert.Equal(HttpStatusCode.BadRequest, r.Status);
+        Assert.Equal("application/graphql-response+json; charset=utf-8", r.ContentType);
+        Assert.Contains("INVALID_VALUE", r.ErrorCodes);
+        Assert.False(r.Body.TryGetProperty("data", out _));
+    }
+
+    [Fact]
+    public async Task A_variable_of_the_wrong_type_gets_400()
+    {
+        var body = JsonSerializer.Serialize(new { query = "query($first: Int) { patients(first: $first) { totalCount } }", variables = new { first = "ten" } });
+        using var response = await Http().PostAsync("/graphql", Json(body));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
 
     [Fact]
@@ -227,6 +277,7 @@ public sealed class GraphQLHttpTransportTests : IAsyncLifetime
     public async Task A_request_without_credentials_gets_401_with_a_graphql_error_body()
     {
         using var http = _app.CreateClient();
+        http.DefaultRequestHeaders.TryAddWithoutValidation("Accept", GraphQLClient.Accept);
         using var response = await http.PostAsync("/graphql", Json(Body(ViewerQuery)));
         var r = await GraphQLResponse.ReadAsync(response);
 
