@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Npgsql;
 
 namespace Headless.Tests.Infrastructure;
 
@@ -20,11 +21,13 @@ public sealed class HeadlessApp : WebApplicationFactory<Program>
     public static readonly DateTimeOffset Now = new(2026, 11, 25, 15, 0, 0, TimeSpan.Zero);
 
     private readonly Dictionary<string, string?> _settings;
+    private readonly string _connectionString;
     private readonly string? _sqliteFile;
 
     private HeadlessApp(DatabaseProvider provider, string connectionString, string? sqliteFile, IDictionary<string, string?>? settings)
     {
         Provider = provider;
+        _connectionString = connectionString;
         _sqliteFile = sqliteFile;
         _settings = new Dictionary<string, string?>
         {
@@ -115,6 +118,15 @@ public sealed class HeadlessApp : WebApplicationFactory<Program>
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
+
+        // Each app has a database of its own, so a pool of its own: close its idle connections now rather than after
+        // Npgsql's idle lifetime, or a long run of PostgreSQL tests runs the server out of connections.
+        if (Provider == DatabaseProvider.Postgres)
+        {
+            using var connection = new NpgsqlConnection(_connectionString);
+            NpgsqlConnection.ClearPool(connection);
+        }
+
         if (_sqliteFile is not null)
         {
             foreach (var f in new[] { _sqliteFile, _sqliteFile + "-wal", _sqliteFile + "-shm" })
