@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Headless.Data;
 using Headless.GraphQL;
 using Headless.Orders;
@@ -14,7 +15,11 @@ public sealed class PartnerOptions
     /// <summary>The public base URL pharmacies call back on ("https://api.example.com"); /partners/{pharmacyId}/events is appended.</summary>
     public string CallbackBaseUrl { get; set; } = "http://localhost:5000";
 
-    /// <summary>How long one call to a pharmacy may take.</summary>
+    /// <summary>
+    /// How long one attempt at a call to a pharmacy may take (its token, the request and the whole response), on the
+    /// service's clock. Keep it below Headless:Outbox:HandlerTimeout so the attempt, not the handler, is what times out.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(15);
 }
 
@@ -68,7 +73,7 @@ public static class FulfillmentServiceCollectionExtensions
 {
     public static IServiceCollection AddFulfillment(this IServiceCollection services)
     {
-        services.AddOptions<PartnerOptions>().BindConfiguration(PartnerOptions.Section);
+        services.AddOptions<PartnerOptions>().BindConfiguration(PartnerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<PartnerTokenCache>();
         services.AddSingleton<IPharmacyAdapter, HttpPharmacyAdapter>();
         services.AddHttpClient(HttpPharmacyAdapter.HttpClientName, (sp, c) => c.Timeout = sp.GetRequiredService<IOptions<PartnerOptions>>().Value.Timeout)

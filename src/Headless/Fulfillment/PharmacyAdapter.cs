@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Duende.IdentityModel.Client;
 using Headless.Catalog;
+using Microsoft.Extensions.Options;
 
 namespace Headless.Fulfillment;
 
@@ -33,8 +34,13 @@ public interface IPharmacyAdapter
 /// Posts partner orders as JSON to the pharmacy's API with an OAuth 2.0 client-credentials token
 /// (Duende.IdentityModel, cached per pharmacy until shortly before it expires), an Idempotency-Key,
 /// a timeout, and without following redirects (a redirect could carry PHI somewhere unintended).
+/// <para>
+/// Each attempt (the token, if one is needed, and the request with its whole response) must finish within
+/// <see cref="PartnerOptions.Timeout"/> on the service's clock, or it fails with a <see cref="TimeoutException"/>
+/// and its connection is dropped: a pharmacy that hangs holds no worker and no connection for longer than that.
+/// </para>
 /// </summary>
-public sealed class HttpPharmacyAdapter(IHttpClientFactory httpClients, PartnerTokenCache tokens) : IPharmacyAdapter
+public sealed class HttpPharmacyAdapter(IHttpClientFactory httpClients, PartnerTokenCache tokens, IOptions<PartnerOptions> options, TimeProvider clock) : IPharmacyAdapter
 {
     public const string HttpClientName = "partner-pharmacies";
 
@@ -64,11 +70,25 @@ public sealed class HttpPharmacyAdapter(IHttpClientFactory httpClients, PartnerT
         var baseUri = new Uri(pharmacy.ApiBaseUrl!.EndsWith('/') ? pharmacy.ApiBaseUrl : pharmacy.ApiBaseUrl + "/");
         for (var attempt = 1; ; attempt++)
         {
-            var token = await tokens.GetAsync(pharmacy, client, ct);
-            using var request = new HttpRequestMessage(method, new Uri(baseUri, path)) { Content = JsonContent.Create(body) };
-            request.SetBearerToken(token);
-            request.Headers.Add("Idempotency-Key", idempotencyKey);
-            var response = await client.SendAsync(request, ct);
+            var timeout = options.Value.Timeout;
+            using var deadline = new CancellationTokenSource(timeout, clock);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
+            HttpResponseMessage response;
+            try
+            {
+                var token = await tokens.GetAsync(pharmacy, client, linked.Token);
+                using var request = new HttpRequestMessage(method, new Uri(baseUri, path)) { Content = JsonContent.Create(body) };
+                request.SetBearerToken(token);
+                request.Headers.Add("Idempotency-Key", idempotencyKey);
+
+                // The default completion reads the whole response body under the same token: a body that trickles is bounded too.
+                response = await client.SendAsync(request, linked.Token);
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
+            {
+                throw new TimeoutException($"Pharmacy {pharmacy.Id} did not answer within {timeout}.");
+            }
+
             if (response.StatusCode == HttpStatusCode.Unauthorized && attempt == 1)
             {
                 // The pharmacy may have rotated or revoked the token before it expired: fetch a new one once.

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Unicode;
 using Headless.Orders;
 using Headless.Tracking;
 
@@ -67,14 +68,23 @@ public sealed record PartnerEvent(
     public static bool TryParse(ReadOnlySpan<byte> body, out PartnerEvent? parsed, out string error)
     {
         parsed = null;
+
+        // JsonDocument checks the UTF-8 of a string only when the string is read: look at the whole body first.
+        if (!Utf8.IsValid(body))
+        {
+            error = "The body is not UTF-8.";
+            return false;
+        }
+
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(body.ToArray(), new JsonDocumentOptions { MaxDepth = 8 });
+            // A property given twice is refused: which of the two would the pharmacy have meant?
+            document = JsonDocument.Parse(body.ToArray(), new JsonDocumentOptions { MaxDepth = 8, AllowDuplicateProperties = false });
         }
         catch (JsonException)
         {
-            error = "The body is not JSON.";
+            error = "The body is not JSON (or is nested too deeply, or repeats a property).";
             return false;
         }
 
@@ -87,7 +97,7 @@ public sealed record PartnerEvent(
                 return false;
             }
 
-            string? Text(string name, int max, bool required, ref string? problem)
+            string? Text(string name, int max, bool required, ref string? problem, bool multiline = false)
             {
                 if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
                 {
@@ -105,7 +115,27 @@ public sealed record PartnerEvent(
                     return null;
                 }
 
-                var text = value.GetString()!.Trim();
+                string text;
+                try
+                {
+                    text = value.GetString()!.Trim();
+                }
+                catch (InvalidOperationException)
+                {
+                    problem ??= $"'{name}' is not valid text."; // an escaped lone surrogate, "\ud800"
+                    return null;
+                }
+
+                // Control characters have no place in ids, codes or tracking (PostgreSQL text refuses NUL); a message may have line breaks.
+                foreach (var c in text)
+                {
+                    if (char.IsControl(c) && !(multiline && c is '\n' or '\r' or '\t'))
+                    {
+                        problem ??= $"'{name}' must not contain control characters.";
+                        return null;
+                    }
+                }
+
                 if (text.Length == 0)
                 {
                     if (required)
@@ -135,7 +165,7 @@ public sealed record PartnerEvent(
             var trackingNumber = Text("trackingNumber", 100, false, ref problem);
             var trackingUrl = Text("trackingUrl", 500, false, ref problem);
             var reasonCode = Text("reasonCode", 40, false, ref problem);
-            var message = Text("message", 2000, false, ref problem);
+            var message = Text("message", 2000, false, ref problem, multiline: true);
             var owner = Text("owner", 20, false, ref problem);
             bool? fixable = null;
             if (root.TryGetProperty("fixable", out var f) && f.ValueKind != JsonValueKind.Null)
@@ -192,7 +222,8 @@ public sealed record PartnerEvent(
 
             if (message is { Length: > 500 })
             {
-                message = message[..500];
+                // Never between the two halves of a surrogate pair: half a character is not text (and PostgreSQL refuses it).
+                message = message[..(char.IsHighSurrogate(message[499]) ? 499 : 500)];
             }
 
             parsed = new PartnerEvent(id!, type!, occurredAt, reference, lineNumber!, carrier, trackingNumber, trackingUrl, reasonCode, message, fixable, owner);

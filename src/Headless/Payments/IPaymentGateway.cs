@@ -47,28 +47,3 @@ public sealed record RefundRequest(string PaymentIntentId, long Amount, string I
 public sealed record GatewayResult(bool Succeeded, string? FailureMessage);
 
 public sealed record RefundResult(bool Succeeded, string? RefundId, string? FailureMessage);
-
-/// <summary>What the gateway told us asynchronously (Stripe webhooks), in gateway-neutral terms.</summary>
-public sealed record PaymentEvent(PaymentEventKind Kind, string PaymentIntentId, long? Amount, string? FailureCode, string? FailureMessage);
-
-public enum PaymentEventKind
-{
-    /// <summary>The authorized amount changed (payment_intent.amount_capturable_updated).</summary>
-    AmountCapturableUpdated,
-
-    /// <summary>The payment failed (payment_intent.payment_failed).</summary>
-    PaymentFailed,
-
-    /// <summary>The authorization was released (payment_intent.canceled).</summary>
-    Canceled,
-
-    /// <summary>Money went back to the card (charge.refunded); Amount is the charge's total refunded so far.</summary>
-    Refunded,
-}
-
-/// <summary>Applies gateway events to orders. Implemented by the orders capability; called by the webhook endpoint.</summary>
-public interface IPaymentEventSink
-{
-    /// <summary>Returns false when no order uses the payment intent (the event is acknowledged and ignored).</summary>
-    Task<bool> ApplyAsync(PaymentEvent paymentEvent, CancellationToken ct);
-}

@@ -255,67 +255,41 @@ public sealed class PaymentSettlement(
             .ToListAsync(ct);
     }
 
-    /// <summary>Applies a Stripe webhook (or any gateway event) to the order that owns the payment intent.</summary>
-    public async Task<bool> ApplyAsync(PaymentEvent paymentEvent, CancellationToken ct)
+    /// <summary>
+    /// Applies a gateway event (a Stripe webhook) to the order that holds its PaymentIntent, only when the event
+    /// matches that order: see <see cref="PaymentEventRules"/>. A save that loses a race with a settlement of the
+    /// same order is re-judged on fresh state rather than dropped.
+    /// </summary>
+    public async Task<PaymentEventOutcome> ApplyAsync(PaymentEvent paymentEvent, CancellationToken ct)
     {
-        long orderId;
-        await using (var db = database.CreatePlatformContext())
+        ArgumentNullException.ThrowIfNull(paymentEvent);
+        for (var attempt = 1; ; attempt++)
         {
-            var found = await db.Orders.IgnoreQueryFilters().AsNoTracking()
+            await using var db = database.CreatePlatformContext();
+            var order = await db.Orders.IgnoreQueryFilters()
                 .Where(o => o.PaymentIntentId == paymentEvent.PaymentIntentId)
-                .Select(o => new { o.Id, o.Gateway, o.Status, o.Total })
+                .OrderBy(o => o.Id)
                 .FirstOrDefaultAsync(ct);
-            if (found is null)
+            if (order is null)
             {
-                return false;
+                return PaymentEventOutcome.Ignored(PaymentEventReason.UnknownPaymentIntent);
             }
 
-            orderId = found.Id;
-        }
+            var outcome = PaymentEventRules.Apply(order, paymentEvent);
+            if (outcome.Result != PaymentEventResult.Applied)
+            {
+                return outcome;
+            }
 
-        switch (paymentEvent.Kind)
-        {
-            case PaymentEventKind.AmountCapturableUpdated:
-            case PaymentEventKind.PaymentFailed:
-                // Only matters when our own record of the authorization was lost mid-way (checkout crashed
-                // after the gateway answered): the webhook then completes the order.
-                await using (var db = database.CreatePlatformContext())
-                {
-                    var order = await LoadAsync(db, orderId, ct);
-                    if (order.Status != OrderStatus.PendingPayment)
-                    {
-                        return true;
-                    }
-
-                    var succeeded = paymentEvent.Kind == PaymentEventKind.AmountCapturableUpdated && paymentEvent.Amount >= order.Total;
-                    await RecordAuthorizationAsync(orderId, order.Gateway ?? gateways.Active.Name,
-                        new AuthorizationResult(succeeded, paymentEvent.PaymentIntentId, null, succeeded ? null : paymentEvent.FailureCode ?? "payment_failed", succeeded ? null : paymentEvent.FailureMessage ?? "The payment failed."), ct);
-                }
-
-                return true;
-
-            case PaymentEventKind.Canceled:
-                await using (var db = database.CreatePlatformContext())
-                {
-                    var order = await LoadAsync(db, orderId, ct);
-                    order.MarkAuthorizationCanceled();
-                    await SaveIgnoringRacesAsync(db, ct);
-                }
-
-                return true;
-
-            case PaymentEventKind.Refunded:
-                await using (var db = database.CreatePlatformContext())
-                {
-                    var order = await LoadAsync(db, orderId, ct);
-                    order.ObserveRefundedTotal(paymentEvent.Amount ?? 0);
-                    await SaveIgnoringRacesAsync(db, ct);
-                }
-
-                return true;
-
-            default:
-                return false;
+            try
+            {
+                await db.SaveChangesAsync(ct);
+                return outcome;
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < 3)
+            {
+                // The order changed meanwhile (a capture or refund of our own): judge the event again on what is there now.
+            }
         }
     }
 

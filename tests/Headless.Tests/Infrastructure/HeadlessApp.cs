@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Npgsql;
 
 namespace Headless.Tests.Infrastructure;
 
@@ -20,11 +21,13 @@ public sealed class HeadlessApp : WebApplicationFactory<Program>
     public static readonly DateTimeOffset Now = new(2026, 11, 25, 15, 0, 0, TimeSpan.Zero);
 
     private readonly Dictionary<string, string?> _settings;
+    private readonly string _connectionString;
     private readonly string? _sqliteFile;
 
     private HeadlessApp(DatabaseProvider provider, string connectionString, string? sqliteFile, IDictionary<string, string?>? settings)
     {
         Provider = provider;
+        _connectionString = connectionString;
         _sqliteFile = sqliteFile;
         _settings = new Dictionary<string, string?>
         {
@@ -60,7 +63,7 @@ public sealed class HeadlessApp : WebApplicationFactory<Program>
     public CommandCounter Commands { get; } = new();
 
     /// <summary>Counts entities loaded by the service, for "a read loads only what it asks for" tests.</summary>
-    public MaterializationCounter.View Materialized => new(_settings["Headless:Database:ConnectionString"]!);
+    public MaterializationCounter.View Materialized => new(_connectionString);
 
     /// <summary>Every Warning-or-worse log entry the service writes.</summary>
     public LogRecorder Logs { get; } = new();
@@ -127,11 +130,13 @@ public sealed class HeadlessApp : WebApplicationFactory<Program>
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
+
+        // Each app has a database of its own, so a pool of its own: close its idle connections now rather than after
+        // Npgsql's idle lifetime, or a long run of PostgreSQL tests runs the server out of connections.
         if (Provider == DatabaseProvider.Postgres)
         {
-            // Npgsql keeps a pool per connection string for the whole process: close this app's idle connections now,
-            // or a long run of test classes holds hundreds of them open on the shared server.
-            Npgsql.NpgsqlConnection.ClearPool(new Npgsql.NpgsqlConnection(_settings["Headless:Database:ConnectionString"]));
+            using var connection = new NpgsqlConnection(_connectionString);
+            NpgsqlConnection.ClearPool(connection);
         }
 
         if (_sqliteFile is not null)

@@ -4,8 +4,9 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 namespace Headless.Payments.Stripe;
 
 /// <summary>
-/// A Stripe event (evt_...) that was received and applied. Stripe delivers at least once and may deliver
-/// one event several times, even concurrently: the primary key makes the second delivery a no-op.
+/// A Stripe event (evt_...) that was received, and what became of it. Stripe delivers at least once and may
+/// deliver one event several times, even concurrently: the primary key makes the second delivery a no-op.
+/// Every verified, well-formed event is kept, the ignored ones with the reason they were not applied.
 /// </summary>
 public sealed class StripeEventRecord
 {
@@ -27,6 +28,23 @@ public sealed class StripeEventRecord
     public string Type { get; private set; } = "";
 
     public DateTimeOffset ReceivedAt { get; private set; }
+
+    /// <summary>The PaymentIntent the event is about, when it names one.</summary>
+    public string? PaymentIntentId { get; private set; }
+
+    /// <summary>APPLIED, UNCHANGED or IGNORED (<see cref="PaymentEventResult"/>); null on rows recorded before outcomes were kept.</summary>
+    public string? Outcome { get; private set; }
+
+    /// <summary>Why an IGNORED event was not applied (<see cref="PaymentEventReason"/>).</summary>
+    public string? Reason { get; private set; }
+
+    public void Resolve(string? paymentIntentId, PaymentEventOutcome outcome)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        PaymentIntentId = paymentIntentId;
+        Outcome = outcome.Result;
+        Reason = outcome.Reason;
+    }
 }
 
 internal sealed class StripeEventRecordConfiguration : IEntityTypeConfiguration<StripeEventRecord>
@@ -37,5 +55,8 @@ internal sealed class StripeEventRecordConfiguration : IEntityTypeConfiguration<
         b.HasKey(x => x.Id);
         b.Property(x => x.Id).HasMaxLength(255).ValueGeneratedNever();
         b.Property(x => x.Type).HasMaxLength(100);
+        b.Property(x => x.PaymentIntentId).HasMaxLength(255);
+        b.Property(x => x.Outcome).HasMaxLength(20);
+        b.Property(x => x.Reason).HasMaxLength(40);
     }
 }

@@ -1,6 +1,5 @@
 using System.Text;
 using Headless.Data;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Stripe;
@@ -9,10 +8,13 @@ namespace Headless.Payments.Stripe;
 
 /// <summary>
 /// POST /webhooks/stripe: Stripe's events about our PaymentIntents, verified with the endpoint's signing
-/// secret and applied once each through <see cref="IPaymentEventSink"/>.
+/// secret, recorded once each with what became of them, and applied through <see cref="IPaymentEventSink"/>
+/// only when they match the order (see <see cref="PaymentEventRules"/>).
 /// <list type="bullet">
-/// <item>400, and no change, for a missing or bad Stripe-Signature, a timestamp outside the tolerance, or a body that is not an event.</item>
-/// <item>200 <c>{"received":true}</c> for an applied, duplicate, unknown-type or unmatched event.</item>
+/// <item>400, and no change, for a missing or bad Stripe-Signature, a timestamp outside the tolerance, or a signed
+/// body that is not UTF-8, not JSON, or not a well-formed event (see <see cref="StripeEventShape"/>; whatever
+/// Stripe.net cannot read as an event is refused too).</item>
+/// <item>200 <c>{"received":true}</c> for an applied, unchanged, ignored (its reason recorded) or duplicate event.</item>
 /// <item>5xx when applying failed. Nothing is recorded then, so Stripe's retry applies the event again.</item>
 /// </list>
 /// An event from another API version is accepted, not thrown: only fields stable across versions are read.
@@ -27,6 +29,14 @@ internal sealed class StripeWebhookEndpoint(
     public const string Path = "/webhooks/stripe";
     public const int MaxBodyBytes = 256 * 1024;
 
+    /// <summary>
+    /// The first API version (2025-03-31.basil) in which releasing a hold, in whole or in part, no longer counts
+    /// in a charge's amount_refunded. Events rendered in an earlier version include it.
+    /// </summary>
+    internal const string ReleaseNotRefundedSince = "2025-03-31";
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     private readonly KeyedGate _gate = new();
 
     public async Task HandleAsync(HttpContext context)
@@ -40,8 +50,8 @@ internal sealed class StripeWebhookEndpoint(
             return;
         }
 
-        var json = await ReadBodyAsync(context);
-        if (json is null)
+        var bytes = await Transport.RequestBody.ReadLimitedAsync(context, MaxBodyBytes);
+        if (bytes is null)
         {
             await WriteAsync(context, StatusCodes.Status413PayloadTooLarge, new { error = $"The body exceeds {MaxBodyBytes} bytes." });
             return;
@@ -54,39 +64,102 @@ internal sealed class StripeWebhookEndpoint(
             return;
         }
 
-        Event stripeEvent;
-        try
+        var (stripeEvent, problem) = Read(bytes, signature, o);
+        if (stripeEvent is null)
         {
-            stripeEvent = EventUtility.ConstructEvent(json, signature, o.WebhookSecret, tolerance: o.WebhookToleranceSeconds, throwOnApiVersionMismatch: false);
-        }
-        catch (StripeException e)
-        {
-            logger.LogWarning("Rejected a Stripe webhook: {Reason}", e.Message);
-            await WriteAsync(context, StatusCodes.Status400BadRequest, new { error = "Invalid Stripe-Signature." });
-            return;
-        }
-        catch (Newtonsoft.Json.JsonException)
-        {
-            logger.LogWarning("Rejected a signed Stripe webhook whose body is not an event.");
-            await WriteAsync(context, StatusCodes.Status400BadRequest, new { error = "The body is not a Stripe event." });
-            return;
-        }
-
-        if (string.IsNullOrEmpty(stripeEvent.Id) || string.IsNullOrEmpty(stripeEvent.Type))
-        {
-            await WriteAsync(context, StatusCodes.Status400BadRequest, new { error = "The event has no id or type." });
+            await WriteAsync(context, StatusCodes.Status400BadRequest, new { error = problem });
             return;
         }
 
         // Once verified, finish the work even if Stripe hangs up: a half-done delivery only costs a retry,
         // but there is no reason to cause one.
-        var applied = await ProcessAsync(context.RequestServices, stripeEvent, CancellationToken.None);
-        logger.LogInformation("Stripe event {EventId} ({Type}) {Outcome}.", stripeEvent.Id, stripeEvent.Type, applied ? "processed" : "was a duplicate");
+        var outcome = await ProcessAsync(context.RequestServices, stripeEvent, CancellationToken.None);
+        if (outcome is null)
+        {
+            logger.LogInformation("Stripe event {EventId} ({Type}) was a duplicate.", stripeEvent.Id, stripeEvent.Type);
+        }
+        else if (outcome.IsIgnored && outcome.Reason is not (PaymentEventReason.UnhandledEventType or PaymentEventReason.UnknownPaymentIntent or PaymentEventReason.NoPaymentIntent))
+        {
+            // It names one of our orders but does not match it: worth a look, never applied.
+            logger.LogWarning("Stripe event {EventId} ({Type}) ignored: {Reason}.", stripeEvent.Id, stripeEvent.Type, outcome.Reason);
+        }
+        else if (outcome.Reason is not null)
+        {
+            logger.LogInformation("Stripe event {EventId} ({Type}): {Outcome} {Reason}.", stripeEvent.Id, stripeEvent.Type, outcome.Result, outcome.Reason);
+        }
+        else
+        {
+            logger.LogInformation("Stripe event {EventId} ({Type}): {Outcome}.", stripeEvent.Id, stripeEvent.Type, outcome.Result);
+        }
+
         await WriteAsync(context, StatusCodes.Status200OK, new { received = true });
     }
 
-    /// <summary>Records the event and applies it, once. Returns false for a duplicate.</summary>
-    private async Task<bool> ProcessAsync(IServiceProvider services, Event stripeEvent, CancellationToken ct)
+    /// <summary>
+    /// Verifies the signature and reads the event; on failure, the message to answer with. Nothing that goes wrong
+    /// here may become a 5xx: Stripe would redeliver the same body for days.
+    /// </summary>
+    private (Event? Event, string Problem) Read(byte[] bytes, string signature, StripeOptions o)
+    {
+        string json;
+        try
+        {
+            // The signature covers the exact bytes: a lenient decoding would verify something other than what was sent.
+            json = StrictUtf8.GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            return (null, "The body is not UTF-8.");
+        }
+
+        try
+        {
+            EventUtility.ValidateSignature(json, signature, o.WebhookSecret!, o.WebhookToleranceSeconds);
+        }
+        catch (Exception e)
+        {
+            // A pure computation over the header and body: StripeException for a bad signature or timestamp, others
+            // (FormatException, OverflowException...) for a malformed header such as t=abc. All of them mean "not verified".
+            logger.LogWarning("Rejected a Stripe webhook: {Reason}", e is StripeException ? e.Message : "malformed Stripe-Signature header");
+            return (null, "Invalid Stripe-Signature.");
+        }
+
+        if (StripeEventShape.Problem(json) is { } shape)
+        {
+            logger.LogWarning("Rejected a signed Stripe webhook whose body is not a well-formed event: {Problem}", shape);
+            return (null, shape);
+        }
+
+        Event? stripeEvent;
+        try
+        {
+            stripeEvent = EventUtility.ParseEvent(json, throwOnApiVersionMismatch: false);
+        }
+        catch (Exception e)
+        {
+            // Deserializing a string does no I/O: whatever it throws (JsonException, InvalidOperationException for a
+            // value of the wrong type, ArgumentException for a thin v2 event...) means the body is not an event.
+            logger.LogWarning("Rejected a signed Stripe webhook that Stripe.net cannot read as an event: {ExceptionType}", e.GetType().Name);
+            return (null, "The body is not a Stripe event.");
+        }
+
+        if (stripeEvent is null)
+        {
+            return (null, "The body is not a Stripe event.");
+        }
+
+        // The shape check saw the object's kind; this holds Stripe.net to the same reading.
+        if (StripeEventShape.HandledTypes.TryGetValue(stripeEvent.Type, out var kind) &&
+            !(kind == "charge" ? stripeEvent.Data?.Object is Charge : stripeEvent.Data?.Object is PaymentIntent))
+        {
+            return (null, "The event's data.object is not the object its type implies.");
+        }
+
+        return (stripeEvent, "");
+    }
+
+    /// <summary>Records the event and applies it, once. Returns null for a duplicate.</summary>
+    private async Task<PaymentEventOutcome?> ProcessAsync(IServiceProvider services, Event stripeEvent, CancellationToken ct)
     {
         // Concurrent deliveries of one event to this instance queue here; the primary key covers other instances.
         using var _ = await _gate.EnterAsync(stripeEvent.Id, ct);
@@ -95,20 +168,22 @@ internal sealed class StripeWebhookEndpoint(
         var records = db.Set<StripeEventRecord>();
         if (await records.AsNoTracking().AnyAsync(r => r.Id == stripeEvent.Id, ct))
         {
-            return false;
+            return null;
         }
 
-        records.Add(new StripeEventRecord(stripeEvent.Id, Truncate(stripeEvent.Type, 100), clock.GetUtcNow()));
-        var paymentEvent = Map(stripeEvent);
+        var record = new StripeEventRecord(stripeEvent.Id, stripeEvent.Type, clock.GetUtcNow());
+        records.Add(record);
+        var (paymentEvent, unmapped) = Map(stripeEvent);
 
         if (database.Provider == DatabaseProvider.Sqlite)
         {
             // SQLite has a single writer: a transaction held open here would block the sink's own writes
             // until timeout. So apply first and record after. A crash in between means Stripe redelivers and
-            // the event is applied again, never recorded without being applied. A SQLite database serves one
-            // instance, whose gate above keeps concurrent deliveries apart.
-            await ApplyAsync(services, paymentEvent, ct);
-            return await TrySaveAsync(db, stripeEvent.Id, ct);
+            // the event is judged again (every rule is idempotent), never recorded without being applied. A
+            // SQLite database serves one instance, whose gate above keeps concurrent deliveries apart.
+            var applied = await ApplyAsync(services, paymentEvent, unmapped, ct);
+            record.Resolve(paymentEvent?.PaymentIntentId, applied);
+            return await TrySaveAsync(db, stripeEvent.Id, ct) ? applied : null;
         }
 
         // Server databases: the record's insert holds the key in an open transaction while the event is
@@ -118,26 +193,24 @@ internal sealed class StripeWebhookEndpoint(
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         if (!await TrySaveAsync(db, stripeEvent.Id, ct))
         {
-            return false;
+            return null;
         }
 
-        await ApplyAsync(services, paymentEvent, ct);
+        var outcome = await ApplyAsync(services, paymentEvent, unmapped, ct);
+        record.Resolve(paymentEvent?.PaymentIntentId, outcome);
+        await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
-        return true;
+        return outcome;
     }
 
-    private async Task ApplyAsync(IServiceProvider services, PaymentEvent? paymentEvent, CancellationToken ct)
+    private static async Task<PaymentEventOutcome> ApplyAsync(IServiceProvider services, PaymentEvent? paymentEvent, string? unmapped, CancellationToken ct)
     {
         if (paymentEvent is null)
         {
-            return; // a type we do not act on: acknowledged (and recorded) only
+            return PaymentEventOutcome.Ignored(unmapped ?? PaymentEventReason.UnhandledEventType); // acknowledged and recorded only
         }
 
-        var sink = services.GetRequiredService<IPaymentEventSink>();
-        if (!await sink.ApplyAsync(paymentEvent, ct))
-        {
-            logger.LogInformation("No order uses PaymentIntent {PaymentIntentId}; {Kind} ignored.", paymentEvent.PaymentIntentId, paymentEvent.Kind);
-        }
+        return await services.GetRequiredService<IPaymentEventSink>().ApplyAsync(paymentEvent, ct);
     }
 
     /// <summary>Saves the new record; false when another delivery recorded the same event first.</summary>
@@ -161,37 +234,69 @@ internal sealed class StripeWebhookEndpoint(
         }
     }
 
-    /// <summary>The gateway-neutral event for a Stripe event, or null for a type we do not act on.</summary>
-    internal static PaymentEvent? Map(Event stripeEvent) => (stripeEvent.Type, stripeEvent.Data?.Object) switch
+    /// <summary>
+    /// The gateway-neutral event for a Stripe event, or null and why not (a type we do not act on, a charge without
+    /// a PaymentIntent). The shape was checked before, so a handled type carries the object it implies.
+    /// </summary>
+    internal static (PaymentEvent? Event, string? Reason) Map(Event stripeEvent) => (stripeEvent.Type, stripeEvent.Data?.Object) switch
     {
-        ("payment_intent.amount_capturable_updated", PaymentIntent pi) =>
-            new PaymentEvent(PaymentEventKind.AmountCapturableUpdated, pi.Id, pi.AmountCapturable, null, null),
-        ("payment_intent.payment_failed", PaymentIntent pi) =>
-            new PaymentEvent(
-                PaymentEventKind.PaymentFailed,
-                pi.Id,
-                null,
-                pi.LastPaymentError?.DeclineCode ?? pi.LastPaymentError?.Code,
-                DeclineMessages.For(pi.LastPaymentError?.DeclineCode ?? pi.LastPaymentError?.Code)),
-        ("payment_intent.canceled", PaymentIntent pi) =>
-            // cancellation_reason tells an expired hold ("automatic") from a requested release.
-            new PaymentEvent(PaymentEventKind.Canceled, pi.Id, null, pi.CancellationReason, null),
+        ("payment_intent.amount_capturable_updated", PaymentIntent pi) => (FromIntent(PaymentEventKind.AmountCapturableUpdated, pi), null),
+        ("payment_intent.payment_failed", PaymentIntent pi) => (FromIntent(PaymentEventKind.PaymentFailed, pi), null),
+        ("payment_intent.canceled", PaymentIntent pi) => (FromIntent(PaymentEventKind.Canceled, pi), null),
         ("charge.refunded", Charge { PaymentIntentId: { Length: > 0 } paymentIntentId } charge) =>
-            new PaymentEvent(PaymentEventKind.Refunded, paymentIntentId, charge.AmountRefunded, null, null),
-        _ => null,
+            (new PaymentEvent(
+                PaymentEventKind.Refunded,
+                StripePaymentGateway.GatewayName,
+                paymentIntentId,
+                charge.Currency,
+                charge.Amount,
+                AmountCaptured: charge.AmountCaptured,
+                AmountRefunded: RefundedToCard(stripeEvent.ApiVersion, charge),
+                OrderNumber: charge.Metadata?.GetValueOrDefault("order_number"),
+                OrganizationId: charge.Metadata?.GetValueOrDefault("organization_id")), null),
+        ("charge.refunded", Charge) => (null, PaymentEventReason.NoPaymentIntent),
+        _ => (null, PaymentEventReason.UnhandledEventType),
     };
 
-    private static async Task<string?> ReadBodyAsync(HttpContext context) =>
-        // The signature covers the exact bytes; invalid UTF-8 decodes differently and fails verification.
-        await Transport.RequestBody.ReadLimitedAsync(context, MaxBodyBytes) is { } bytes ? Encoding.UTF8.GetString(bytes) : null;
+    private static PaymentEvent FromIntent(PaymentEventKind kind, PaymentIntent pi)
+    {
+        var declineCode = pi.LastPaymentError?.DeclineCode ?? pi.LastPaymentError?.Code;
+        return new PaymentEvent(
+            kind,
+            StripePaymentGateway.GatewayName,
+            pi.Id,
+            pi.Currency,
+            pi.Amount,
+            AmountCapturable: pi.AmountCapturable,
+            AmountReceived: pi.AmountReceived,
+
+            // cancellation_reason tells an expired hold ("expired", "automatic" before basil) from a requested release.
+            FailureCode: kind switch
+            {
+                PaymentEventKind.PaymentFailed => declineCode,
+                PaymentEventKind.Canceled => pi.CancellationReason,
+                _ => null,
+            },
+            FailureMessage: kind == PaymentEventKind.PaymentFailed ? DeclineMessages.For(declineCode) : null,
+            OrderNumber: pi.Metadata?.GetValueOrDefault("order_number"),
+            OrganizationId: pi.Metadata?.GetValueOrDefault("organization_id"));
+    }
+
+    /// <summary>
+    /// What went back to the card. Before API version 2025-03-31.basil a charge's amount_refunded also counted the part
+    /// of the hold released uncaptured (amount - amount_captured): that money was never charged, so it is no refund.
+    /// </summary>
+    internal static long RefundedToCard(string? apiVersion, Charge charge)
+    {
+        var countsRelease = apiVersion is { Length: >= 10 } && string.CompareOrdinal(apiVersion, 0, ReleaseNotRefundedSince, 0, 10) < 0;
+        return countsRelease ? Math.Max(0, charge.AmountRefunded - Math.Max(0, charge.Amount - charge.AmountCaptured)) : charge.AmountRefunded;
+    }
 
     private static Task WriteAsync(HttpContext context, int status, object body)
     {
         context.Response.StatusCode = status;
         return context.Response.WriteAsJsonAsync(body, context.RequestAborted);
     }
-
-    private static string Truncate(string value, int length) => value.Length <= length ? value : value[..length];
 }
 
 /// <summary>One async lock per key, held only while some caller uses it.</summary>

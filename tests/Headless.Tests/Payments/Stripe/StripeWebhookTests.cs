@@ -50,7 +50,9 @@ public sealed class StripeWebhookTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("""{"received":true}""", await response.Content.ReadAsStringAsync());
         var applied = Assert.Single(_sink.Events);
-        Assert.Equal(new PaymentEvent(PaymentEventKind.AmountCapturableUpdated, "pi_1", 12_345, null, null), applied);
+        Assert.Equal(
+            new PaymentEvent(PaymentEventKind.AmountCapturableUpdated, "stripe", "pi_1", "usd", 12_345, AmountCapturable: 12_345, AmountReceived: 0, OrderNumber: "HX-1001"),
+            applied);
         Assert.Equal(["evt_capturable"], await RecordedEventIdsAsync());
     }
 
@@ -100,8 +102,8 @@ public sealed class StripeWebhookTests : IAsyncLifetime
 
         Assert.Equal(
             [
-                new PaymentEvent(PaymentEventKind.Canceled, "pi_3", null, "automatic", null),
-                new PaymentEvent(PaymentEventKind.Refunded, "pi_3", 2_500, null, null),
+                new PaymentEvent(PaymentEventKind.Canceled, "stripe", "pi_3", "usd", 12_345, AmountCapturable: 0, AmountReceived: 0, FailureCode: "automatic", OrderNumber: "HX-1001"),
+                new PaymentEvent(PaymentEventKind.Refunded, "stripe", "pi_3", "usd", 10_000, AmountCaptured: 10_000, AmountRefunded: 2_500),
             ],
             _sink.Events);
     }
@@ -190,7 +192,7 @@ public sealed class StripeWebhookTests : IAsyncLifetime
         var response = await PostAsync(payload, Sign(payload));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(700, Assert.Single(_sink.Events).Amount);
+        Assert.Equal(700, Assert.Single(_sink.Events).AmountCapturable);
     }
 
     [Fact]
@@ -323,7 +325,7 @@ public sealed class StripeWebhookTests : IAsyncLifetime
 
         public IReadOnlyList<PaymentEvent> Events => _events.ToArray();
 
-        public async Task<bool> ApplyAsync(PaymentEvent paymentEvent, CancellationToken ct)
+        public async Task<PaymentEventOutcome> ApplyAsync(PaymentEvent paymentEvent, CancellationToken ct)
         {
             if (Delay > TimeSpan.Zero)
             {
@@ -337,7 +339,7 @@ public sealed class StripeWebhookTests : IAsyncLifetime
             }
 
             _events.Enqueue(paymentEvent);
-            return true;
+            return PaymentEventOutcome.Applied;
         }
     }
 }
