@@ -7,7 +7,8 @@ namespace Headless.Carts;
 
 /// <summary>
 /// One patient's medication in a cart. Quantity, SIG, days supply and prescriber may be left empty while
-/// the coordinator works: validation reports what is missing instead of the edit being refused.
+/// the coordinator works: validation reports what is missing instead of the edit being refused. A quantity,
+/// once given, is always 1 to the offering's maximum per line, whether entered, merged or changed.
 /// </summary>
 public sealed class CartLine : IEntity, ITenantOwned
 {
@@ -83,16 +84,50 @@ public sealed class CartLine : IEntity, ITenantOwned
 
     public void MarkResubmissionOf(string orderLineNumber) => ResubmitsLineNumber = orderLineNumber;
 
-    public void SetOffering(Offering offering, string routingReason)
+    /// <summary>
+    /// Whether a line of <paramref name="offering"/> may order <paramref name="quantity"/> units: at least 1, at most
+    /// the offering's maximum per line. Computed in 64 bits, so a merged or summed quantity cannot wrap around.
+    /// </summary>
+    public static bool IsAllowedQuantity(long quantity, Offering offering) => quantity >= 1 && quantity <= offering.MaxQuantity;
+
+    /// <summary>What the quantity would be after merging <paramref name="added"/> units into this line (null stays as it is).</summary>
+    public long? QuantityAfterMerge(int? added) => added is null ? Quantity : (long)(Quantity ?? 0) + added.Value;
+
+    /// <summary>
+    /// Moves the line to another offering of the same product and, optionally, sets its quantity with it, so a
+    /// quantity that fits only the new offering's limit can change together with the offering.
+    /// </summary>
+    public void SetOffering(Offering offering, string routingReason, int? quantity = null)
     {
+        if (ProductId != 0 && offering.ProductId != ProductId)
+        {
+            throw new InvalidOperationException("A line keeps its product; remove it and add another line to change the product.");
+        }
+
+        var resulting = quantity ?? Quantity;
+        if (resulting is { } q && !IsAllowedQuantity(q, offering))
+        {
+            throw new InvalidOperationException($"Quantity {q} is outside 1..{offering.MaxQuantity} for this offering.");
+        }
+
         Offering = offering;
         OfferingId = offering.Id;
         ProductId = offering.ProductId;
         PharmacyId = offering.PharmacyId;
         RoutingReason = routingReason;
+        Quantity = resulting;
     }
 
-    public void SetQuantity(int? quantity) => Quantity = quantity;
+    /// <summary>Sets the quantity (null while the coordinator has not entered it). The caller reports a quantity outside 1..max as a user error first.</summary>
+    public void SetQuantity(int? quantity)
+    {
+        if (quantity is { } q && !IsAllowedQuantity(q, Offering))
+        {
+            throw new InvalidOperationException($"Quantity {q} is outside 1..{Offering.MaxQuantity} for this offering.");
+        }
+
+        Quantity = quantity;
+    }
 
     public void SetSig(string? sig) => Sig = string.IsNullOrWhiteSpace(sig) ? null : sig.Trim();
 
@@ -116,9 +151,10 @@ public sealed class CartLine : IEntity, ITenantOwned
     /// </summary>
     public void MergeFrom(int? quantity, string? sig, int? daysSupply, Prescriber? prescriber, Address? shipTo)
     {
-        if (quantity is not null)
+        if (QuantityAfterMerge(quantity) is { } merged && merged != Quantity)
         {
-            Quantity = (Quantity ?? 0) + quantity;
+            // A merged quantity obeys the same limit as an entered one; IsAllowedQuantity keeps it within int.
+            SetQuantity(IsAllowedQuantity(merged, Offering) ? (int)merged : throw new InvalidOperationException($"Merging would make quantity {merged}, outside 1..{Offering.MaxQuantity}."));
         }
 
         if (Sig is null)

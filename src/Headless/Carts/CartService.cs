@@ -189,6 +189,19 @@ public sealed class CartService(IDbContextFactory<HeadlessDbContext> contexts, T
 
             var existing = lines.FirstOrDefault(l => l.PatientId == patient.Id && l.ProductId == offering.ProductId && l.PharmacyId == offering.PharmacyId);
             var prescriber = p.PrescriberId is { } pid ? refs.Prescribers[pid] : null;
+
+            // The quantity the line ends with obeys the offering's limit, whether entered or reached by merging
+            // (two inputs for one line in the same call included); counted in 64 bits, so it cannot wrap.
+            var resulting = existing is null ? p.Quantity : existing.QuantityAfterMerge(p.Quantity);
+            if (resulting is { } quantity && !CartLine.IsAllowedQuantity(quantity, offering))
+            {
+                errors.Add(UserErrorCode.QuantityLimit, existing is null || existing.Quantity is null
+                    ? $"At most {offering.MaxQuantity} per line for this offering."
+                    : $"This merges into the line already ordering this product from this pharmacy for the patient, which would then order {quantity}; at most {offering.MaxQuantity} per line for this offering.",
+                    Path(i, "quantity"));
+                continue;
+            }
+
             if (existing is not null)
             {
                 existing.MergeFrom(p.Quantity, p.Sig, p.DaysSupply, prescriber, p.ShipTo);
@@ -248,7 +261,7 @@ public sealed class CartService(IDbContextFactory<HeadlessDbContext> contexts, T
             return failure!;
         }
 
-        var lines = await db.CartLines.Where(l => l.CartId == cart.Id).Include(l => l.Patient).ToListAsync(ct);
+        var lines = await db.CartLines.Where(l => l.CartId == cart.Id).Include(l => l.Patient).Include(l => l.Offering).ToListAsync(ct);
         var byId = lines.ToDictionary(l => l.Id);
         var targets = new CartLine?[inputs.Count];
         var parsed = new ParsedLine[inputs.Count];
@@ -319,18 +332,28 @@ public sealed class CartService(IDbContextFactory<HeadlessDbContext> contexts, T
                 }
             }
 
-            if (offering is not null && offering.Id != line.OfferingId)
+            var moves = offering is not null && offering.Id != line.OfferingId;
+            if (moves && lines.Any(l => l.Id != line.Id && l.PatientId == line.PatientId && l.ProductId == offering!.ProductId && l.PharmacyId == offering.PharmacyId))
             {
-                if (lines.Any(l => l.Id != line.Id && l.PatientId == line.PatientId && l.ProductId == offering.ProductId && l.PharmacyId == offering.PharmacyId))
-                {
-                    errors.Add(UserErrorCode.Duplicate, "Another line already orders this product from this pharmacy for the same patient. Change that line's quantity instead.", Path(i, "pharmacyId"));
-                    continue;
-                }
-
-                line.SetOffering(offering, "Chosen by the coordinator.");
+                errors.Add(UserErrorCode.Duplicate, "Another line already orders this product from this pharmacy for the same patient. Change that line's quantity instead.", Path(i, "pharmacyId"));
+                continue;
             }
 
-            if (inputs[i].Quantity is not null)
+            // A changed quantity, or the quantity the line keeps when it moves to another offering, obeys that
+            // offering's limit exactly like an entered one.
+            var target = moves ? offering! : line.Offering;
+            var quantity = inputs[i].Quantity is not null ? p.Quantity : line.Quantity;
+            if ((moves || inputs[i].Quantity is not null) && quantity is { } q && !CartLine.IsAllowedQuantity(q, target))
+            {
+                errors.Add(UserErrorCode.QuantityLimit, $"At most {target.MaxQuantity} per line for this offering.", Path(i, inputs[i].Quantity is not null ? "quantity" : inputs[i].PharmacyId is not null ? "pharmacyId" : "offeringId"));
+                continue;
+            }
+
+            if (moves)
+            {
+                line.SetOffering(target, "Chosen by the coordinator.", quantity);
+            }
+            else if (inputs[i].Quantity is not null)
             {
                 line.SetQuantity(p.Quantity);
             }

@@ -9,9 +9,9 @@ public static class PharmacyRouter
 {
     public static (Offering Offering, string Reason) Choose(IReadOnlyList<Offering> offerings, string shipToState, int quantity, string preference, IEnumerable<CartLine> cartLines)
     {
-        var claimed = cartLines.GroupBy(l => l.OfferingId).ToDictionary(g => g.Key, g => g.Sum(l => l.Quantity ?? 0));
+        var claimed = cartLines.GroupBy(l => l.OfferingId).ToDictionary(g => g.Key, g => g.Sum(l => (long)(l.Quantity ?? 0)));
         var eligible = offerings
-            .Where(o => o.IsAvailable && o.Pharmacy.ShipsToState(shipToState) && o.Stock - claimed.GetValueOrDefault(o.Id) >= quantity)
+            .Where(o => o.IsAvailable && o.Pharmacy.ShipsToState(shipToState) && quantity <= o.MaxQuantity && o.Stock - claimed.GetValueOrDefault(o.Id) >= quantity)
             .ToList();
 
         if (eligible.Count > 0)

@@ -39,7 +39,8 @@ public sealed class CheckoutService(
     IDbContextFactory<HeadlessDbContext> contexts,
     CartValidator validator,
     PaymentSettlement settlement,
-    TimeProvider clock)
+    TimeProvider clock,
+    ILogger<CheckoutService> logger)
 {
     private const int MaxKeyLength = 200;
 
@@ -150,6 +151,15 @@ public sealed class CheckoutService(
         for (var i = 0; i < priced.Count; i++)
         {
             order.AddLine(new OrderLine(order, i + 1, priced[i], now));
+        }
+
+        if (order.IntegrityProblem() is { } problem)
+        {
+            // Defence in depth: the cart's prices produced an order that must not be charged (a zero amount, a total
+            // that is not the sum of its lines). Nothing is created; the catalog data needs attention.
+            logger.LogError("Checkout of cart {CartId} refused: {Problem}", cart.Id, problem);
+            await tx.RollbackAsync(ct);
+            return (0, new CheckoutResult(null, cart, null, [new UserError(UserErrorCode.InvalidValue, ["input", "cartId"], "The cart's amounts do not add up (" + problem + "); nothing was charged.", order.Lines.Where(l => l.Amount <= 0).Select(l => GlobalId.Encode("CartLine", l.SourceCartLineId)).ToList())]));
         }
 
         order.TryTakePaymentLease(now, PaymentSettlement.AuthorizationLease);

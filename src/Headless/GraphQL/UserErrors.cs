@@ -42,6 +42,9 @@ public enum UserErrorCode
     [Description("The value is not one of the accepted options, or is out of range.")]
     InvalidValue,
 
+    [Description("The quantity is above the offering's maximum per line; this also applies to the quantity a line would reach by merging an added line into it.")]
+    QuantityLimit,
+
     [Description("The cart changed since the version the client sent; reload it and apply the change again.")]
     CartVersionMismatch,
 

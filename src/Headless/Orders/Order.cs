@@ -142,7 +142,35 @@ public sealed class Order : IEntity, ITenantOwned
     public void AddLine(OrderLine line)
     {
         _lines.Add(line);
-        Total += line.Amount;
+        Total = checked(Total + line.Amount);
+    }
+
+    /// <summary>
+    /// Why the order must not be charged, or null when its money adds up: every line orders at least one unit for
+    /// a positive amount, and the total is exactly the sum of the line amounts. Checked before the order is saved
+    /// and again before the gateway is asked to authorize the total.
+    /// </summary>
+    public string? IntegrityProblem()
+    {
+        if (_lines.Count == 0)
+        {
+            return "The order has no lines.";
+        }
+
+        if (_lines.FirstOrDefault(l => l.Quantity < 1 || l.Amount <= 0) is { } bad)
+        {
+            return $"Line {bad.Position} orders {bad.Quantity} unit(s) for {bad.Amount}; every line needs at least one unit and a positive amount.";
+        }
+
+        var sum = _lines.Aggregate(0L, (total, l) => checked(total + l.Amount));
+        return sum == Total && Total > 0 ? null : $"The total {Total} is not the sum of the line amounts, {sum}.";
+    }
+
+    /// <summary>What the accepted lines cost together; never more than was authorized.</summary>
+    public long AcceptedAmount(IEnumerable<OrderLine> accepted)
+    {
+        var amount = accepted.Aggregate(0L, (total, l) => checked(total + l.Amount));
+        return amount <= Total ? amount : throw new InvalidOperationException($"Order {Id}: the accepted lines ({amount}) cost more than was authorized ({Total}).");
     }
 
     public bool TryTakePaymentLease(DateTimeOffset now, TimeSpan length)
@@ -209,12 +237,13 @@ public sealed class Order : IEntity, ITenantOwned
             throw new InvalidOperationException($"Payment is {PaymentStatus}; only an authorized payment can be captured.");
         }
 
+        var amount = AcceptedAmount(accepted);
         foreach (var line in accepted)
         {
             line.MarkCaptured();
         }
 
-        CapturedAmount = accepted.Sum(l => l.Amount);
+        CapturedAmount = amount;
         PaymentStatus = Orders.PaymentStatus.Captured;
         CapturedAt = now;
         Version++;
@@ -230,10 +259,20 @@ public sealed class Order : IEntity, ITenantOwned
         }
     }
 
+    /// <summary>True when the line's captured amount can be refunded without the refunds exceeding the capture.</summary>
+    public bool CanRefund(OrderLine line) =>
+        line.PaymentStatus == LinePaymentStatus.Captured && line.CapturedAmount > 0 && checked(RefundedAmount + line.CapturedAmount) <= CapturedAmount;
+
     public void MarkLineRefunded(OrderLine line)
     {
+        if (!CanRefund(line))
+        {
+            throw new InvalidOperationException($"Order {Id}: refunding line {line.Position} would exceed what was captured.");
+        }
+
+        // Added to what is known, not recomputed from the lines: a refund made elsewhere (reported by the gateway) stays counted.
+        RefundedAmount = checked(RefundedAmount + line.CapturedAmount);
         line.MarkRefunded();
-        RefundedAmount = _lines.Sum(l => l.RefundedAmount);
         PaymentStatus = RefundedAmount >= CapturedAmount ? Orders.PaymentStatus.Refunded : Orders.PaymentStatus.PartiallyRefunded;
         Version++;
     }

@@ -86,7 +86,7 @@ public sealed class OrderLine : IEntity, ITenantOwned
         PharmacyId = line.PharmacyId;
         OfferingId = line.OfferingId;
         PrescriberId = line.PrescriberId ?? throw new InvalidOperationException("A validated line always has a prescriber.");
-        Quantity = line.Quantity ?? throw new InvalidOperationException("A validated line always has a quantity.");
+        Quantity = line.Quantity is >= 1 and var quantity ? quantity : throw new InvalidOperationException("A validated line always has a quantity of at least 1.");
         Sig = line.Sig ?? "";
         DaysSupply = line.DaysSupply ?? 0;
         ShipTo = line.ShipTo.Copy();

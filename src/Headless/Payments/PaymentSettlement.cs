@@ -84,6 +84,14 @@ public sealed class PaymentSettlement(
             var organization = await db.Organizations.AsNoTracking().FirstAsync(o => o.Id == order.OrganizationId, ct);
             var gateway = order.Gateway is null ? gateways.Active : gateways.For(order.Gateway);
 
+            // Never ask for an amount the lines do not add up to (checked when the order was created; a row
+            // changed since then is refused here rather than charged).
+            if (order.IntegrityProblem() is { } problem)
+            {
+                logger.LogError("Order {OrderId} fails its integrity check and is not authorized: {Problem}", order.Id, problem);
+                return await RecordAuthorizationAsync(order.Id, gateway.Name, new AuthorizationResult(false, null, null, "order_integrity", "The order's amounts do not add up; nothing was charged."), ct);
+            }
+
             // An exception here means the outcome is unknown: the order stays pending and a retry (same key) asks again.
             var result = await gateway.AuthorizeAsync(
                 new AuthorizationRequest(order.OrganizationId, organization.Name, organization.PaymentCustomerId, order.Total, order.Currency, order.PaymentMethodId, AuthorizeKey(order.Id), order.Number),
@@ -181,7 +189,7 @@ public sealed class PaymentSettlement(
             }
 
             var accepted = order.Lines.Where(l => OrderLineStatus.IsAccepted(l.Status)).ToList();
-            var amount = accepted.Sum(l => l.Amount);
+            var amount = order.AcceptedAmount(accepted);
             if (amount == 0)
             {
                 var canceled = await gateway.CancelAsync(new CancelRequest(order.PaymentIntentId, CancelKey(order.Id)), ct);
@@ -220,6 +228,13 @@ public sealed class PaymentSettlement(
         {
             foreach (var line in order.Lines.Where(l => OrderLineStatus.IsDeclined(l.Status) && l.PaymentStatus == LinePaymentStatus.Captured))
             {
+                if (!order.CanRefund(line))
+                {
+                    // Refunds made elsewhere already give back this much: refunding the line too would exceed the capture.
+                    logger.LogError("Order line {LineId} cannot be refunded: the order's refunds would exceed its capture", line.Id);
+                    continue;
+                }
+
                 var refund = await gateway.RefundAsync(new RefundRequest(order.PaymentIntentId, line.CapturedAmount, RefundKey(line.Id)), ct);
                 if (!refund.Succeeded)
                 {

@@ -32,6 +32,10 @@ public sealed class SandboxPaymentGateway : IPaymentGateway
     /// <summary>PaymentIntents created so far, for tests and diagnostics.</summary>
     public int IntentCount => _intents.Count;
 
+    /// <summary>What a PaymentIntent holds (authorized, captured, refunded), for tests and diagnostics; null for an unknown id.</summary>
+    public (long Authorized, long Captured, long Refunded)? AmountsOf(string paymentIntentId) =>
+        _intents.TryGetValue(paymentIntentId, out var intent) ? (intent.Authorized, intent.Captured, intent.Refunded) : null;
+
     public Task<AuthorizationResult> AuthorizeAsync(AuthorizationRequest request, CancellationToken ct) =>
         Task.FromResult((AuthorizationResult)_byIdempotencyKey.GetOrAdd(request.IdempotencyKey, _ => Authorize(request)));
 

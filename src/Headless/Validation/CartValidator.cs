@@ -75,7 +75,7 @@ public sealed class CartValidator(TimeProvider clock, IEnumerable<IActiveFillSou
     public static List<CartIssue> Evaluate(IReadOnlyList<CartLine> lines, IReadOnlyList<Offering> alternatives, IReadOnlyList<ActiveFill> fills, DateOnly today, ValidationOptions settings)
     {
         var issues = new List<CartIssue>();
-        var demand = lines.GroupBy(l => l.OfferingId).ToDictionary(g => g.Key, g => (Units: g.Sum(l => l.Quantity ?? 0), Lines: g.Count()));
+        var demand = lines.GroupBy(l => l.OfferingId).ToDictionary(g => g.Key, g => (Units: g.Sum(l => (long)(l.Quantity ?? 0)), Lines: g.Count()));
         var firstLineForFill = lines.GroupBy(l => (l.PatientId, l.ProductId)).ToDictionary(g => g.Key, g => g.Min(l => l.Id));
         var alternativesByProduct = alternatives.ToLookup(o => o.ProductId);
         var fillsByKey = fills.ToLookup(f => (f.PatientId, f.ProductId));

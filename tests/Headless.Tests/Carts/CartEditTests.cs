@@ -136,8 +136,9 @@ public abstract class CartEditTests(DatabaseProvider provider, PostgresServer? p
             .At("cart.lines.nodes.0");
         Assert.Equal("West Compounding", ca.At("pharmacy.name").GetString());
 
-        // NAD+ exists only at West with 5 in stock: 6 units cannot be covered, the line is kept for review.
-        var nad = (await AddAsync(new { patientId = _f.Patients[1], productId = _f.Catalog.Nad, quantity = 6 })).At("cart.lines.nodes.1");
+        // NAD+ exists only at West with 5 in stock: with 3 already in the cart, 3 more cannot be covered, and the line is kept for review.
+        await AddAsync(new { patientId = _f.Patients[1], productId = _f.Catalog.Nad, quantity = 3 });
+        var nad = (await AddAsync(new { patientId = _f.Patients[2], productId = _f.Catalog.Nad, quantity = 3 })).At("cart.lines.nodes.2");
         Assert.Contains("No pharmacy licensed for TX has enough in stock", nad.GetProperty("routingReason").GetString(), StringComparison.Ordinal);
     }
 

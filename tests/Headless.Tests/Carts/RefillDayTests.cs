@@ -34,7 +34,7 @@ public abstract class RefillDayTests(DatabaseProvider provider, PostgresServer? 
             /* 4 PHARMACY_NOT_LICENSED */ new { patientId = p[4], offeringId = cat.SemaWest, quantity = 1, sig = good, daysSupply = 28, prescriberId = f.Prescriber, shipTo = NewYork },
             /* 5 OUT_OF_STOCK (with 6) */ new { patientId = p[5], offeringId = cat.NadWest, quantity = 3, sig = "Inject 100 mg SC three times weekly", daysSupply = 30, prescriberId = f.Prescriber },
             /* 6 OUT_OF_STOCK (with 5) */ new { patientId = p[6], offeringId = cat.NadWest, quantity = 3, sig = "Inject 100 mg SC three times weekly", daysSupply = 30, prescriberId = f.Prescriber },
-            /* 7 QUANTITY_LIMIT */ new { patientId = p[7], offeringId = cat.SemaEast, quantity = 5, sig = good, daysSupply = 28, prescriberId = f.Prescriber },
+            /* 7 QUANTITY_LIMIT */ new { patientId = p[7], offeringId = cat.SemaEast, quantity = 4, sig = good, daysSupply = 120, prescriberId = f.Prescriber },
             /* 8 PRODUCT_UNAVAILABLE */ new { patientId = p[8], offeringId = cat.OxytocinWestInactive, quantity = 1, sig = "Inject 10 units SC daily", daysSupply = 30, prescriberId = f.Prescriber },
             /* 9 ADDRESS_INVALID */ new { patientId = p[9], offeringId = cat.SemaEast, quantity = 1, sig = good, daysSupply = 28, prescriberId = f.Prescriber, shipTo = new { line1 = "5 Elm St", city = "Austin", state = "TX", zip = "7870" } },
             /* 10 fine */ CartData.GoodLine(p[10], f.Prescriber, cat.SemaEast),
@@ -69,6 +69,7 @@ public abstract class RefillDayTests(DatabaseProvider provider, PostgresServer? 
         Assert.Equal(["OUT_OF_STOCK"], Errors(5));
         Assert.Equal(["OUT_OF_STOCK"], Errors(6));
         Assert.Equal(["QUANTITY_LIMIT"], Errors(7));
+        Assert.Equal("daysSupply", byLine[7].At("issues.0.field.0").GetString());
         Assert.Equal(["PRODUCT_UNAVAILABLE"], Errors(8));
         Assert.Equal(["ADDRESS_INVALID"], Errors(9));
         Assert.Equal(["zip"], byLine[9].At("issues.0.field").EnumerateArray().Skip(1).Select(x => x.GetString()));
@@ -94,7 +95,7 @@ public abstract class RefillDayTests(DatabaseProvider provider, PostgresServer? 
             new { lineId = ids[3], prescriberId = f.Prescriber },
             new { lineId = ids[4], pharmacyId = cat.EastPharmacy },
             new { lineId = ids[6], quantity = 2 },
-            new { lineId = ids[7], quantity = 4 },
+            new { lineId = ids[7], daysSupply = 84 },
             new { lineId = ids[8], offeringId = cat.OxytocinEast },
             new { lineId = ids[9], shipToPatientAddress = true },
         };
