@@ -34,6 +34,14 @@ public sealed class GraphQLOptions
     [Range(1, 600)]
     public int TimeoutSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// Resolvers one request runs at the same time. Each resolver that reads the database opens a connection of its
+    /// own (a DbContext is not thread-safe), so without a bound one query over 100 order lines asking for their events
+    /// would take 100 pooled connections at once and starve every other request.
+    /// </summary>
+    [Range(1, 256)]
+    public int MaxParallelResolvers { get; set; } = 8;
+
     /// <summary>Introspection queries are answered. Off by default outside Development.</summary>
     public bool? EnableIntrospection { get; set; }
 

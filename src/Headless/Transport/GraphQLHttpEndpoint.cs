@@ -112,6 +112,7 @@ internal sealed class GraphQLHttpEndpoint(
                 UserContext = userContext,
                 CancellationToken = work.Token,
                 ValidationRules = DocumentValidator.CoreRules.Append(NoSubscriptionsOverHttp.Instance),
+                MaxParallelExecutionCount = options.Value.MaxParallelResolvers,
             });
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
