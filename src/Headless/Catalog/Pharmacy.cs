@@ -41,15 +41,19 @@ public sealed class Pharmacy : IEntity
 
     public string? ClientId { get; private set; }
 
-    public string? ClientSecret { get; private set; }
+    /// <summary>The OAuth client's secret, encrypted at rest (README "Secrets at rest").</summary>
+    public ProtectedSecret? ClientSecret { get; private set; }
 
-    /// <summary>Standard Webhooks secret ("whsec_...") the pharmacy signs its callbacks with.</summary>
-    public string? WebhookSecret { get; private set; }
+    /// <summary>Standard Webhooks secret ("whsec_...") the pharmacy signs its callbacks with, encrypted at rest.</summary>
+    public ProtectedSecret? WebhookSecret { get; private set; }
 
     public bool HasIntegration => ApiBaseUrl is not null;
 
-    /// <summary>Sets how the service talks to the pharmacy: its API, its OAuth client, and its callback signing secret.</summary>
-    public void ConfigureIntegration(string apiBaseUrl, string tokenEndpoint, string clientId, string clientSecret, string webhookSecret)
+    /// <summary>
+    /// Sets how the service talks to the pharmacy: its API, its OAuth client, and its callback signing secret.
+    /// The secrets arrive already encrypted (Secrets.SecretProtector.Protect): a pharmacy never holds one in plain text.
+    /// </summary>
+    public void ConfigureIntegration(string apiBaseUrl, string tokenEndpoint, string clientId, ProtectedSecret clientSecret, ProtectedSecret webhookSecret)
     {
         ApiBaseUrl = apiBaseUrl;
         TokenEndpoint = tokenEndpoint;

@@ -124,8 +124,6 @@ internal sealed class PharmacyConfiguration : IEntityTypeConfiguration<Pharmacy>
         b.Property(x => x.ApiBaseUrl).HasMaxLength(500);
         b.Property(x => x.TokenEndpoint).HasMaxLength(500);
         b.Property(x => x.ClientId).HasMaxLength(200);
-        b.Property(x => x.ClientSecret).HasMaxLength(500);
-        b.Property(x => x.WebhookSecret).HasMaxLength(500);
         b.Ignore(x => x.HasIntegration);
     }
 }

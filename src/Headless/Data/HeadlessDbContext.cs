@@ -11,6 +11,7 @@ using Headless.Prescribers;
 using Headless.Shared;
 using Headless.Tracking;
 using Headless.Validation;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
 namespace Headless.Data;
@@ -19,8 +20,9 @@ namespace Headless.Data;
 /// The model shared by every provider. One subclass per provider exists only so each keeps its
 /// own migration set. A context is bound to one tenant for its whole life: every
 /// <see cref="ITenantOwned"/> row of another organization is filtered out of every query.
+/// It also holds the Data Protection key ring (<see cref="DataProtectionKeys"/>), so every instance on the database shares it.
 /// </summary>
-public abstract class HeadlessDbContext(DbContextOptions options, TenantContext tenant) : DbContext(options)
+public abstract class HeadlessDbContext(DbContextOptions options, TenantContext tenant) : DbContext(options), IDataProtectionKeyContext
 {
     /// <summary>
     /// The organization this context sees. -1 (no tenant) matches no row, so a context created
@@ -59,6 +61,15 @@ public abstract class HeadlessDbContext(DbContextOptions options, TenantContext 
     public DbSet<PartnerOrder> PartnerOrders => Set<PartnerOrder>();
 
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
+
+    /// <summary>The Data Protection key ring that encrypts secrets at rest (README "Secrets at rest"). Platform data, not a tenant's.</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // Every secret, today's and any added later, is a ProtectedSecret property: stored as ciphertext, never mapped one by one.
+        configurationBuilder.Properties<ProtectedSecret>().HaveConversion<ProtectedSecretConverter>().HaveMaxLength(ProtectedSecret.StoredMaxLength);
+    }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -9,6 +9,8 @@ public sealed class SqliteHeadlessDbContext(DbContextOptions<SqliteHeadlessDbCon
 {
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
+        base.ConfigureConventions(configurationBuilder);
+
         // SQLite has no native offset-aware timestamp: storing ticks keeps ORDER BY and comparisons in SQL.
         configurationBuilder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverter>();
     }

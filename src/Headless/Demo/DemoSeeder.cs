@@ -5,6 +5,7 @@ using Headless.Data;
 using Headless.Organizations;
 using Headless.Patients;
 using Headless.Prescribers;
+using Headless.Secrets;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -41,7 +42,13 @@ public sealed class DemoOptions
 /// partner catalog when it is empty. Runs once: an existing demo organization is left alone, except
 /// that a configured demo API key is added when the organization does not have it yet.
 /// </summary>
-public sealed class DemoSeeder(HeadlessDatabase database, IOptions<DemoOptions> options, IOptions<DatabaseOptions> databaseOptions, TimeProvider clock, ILogger<DemoSeeder> logger)
+public sealed class DemoSeeder(
+    HeadlessDatabase database,
+    IOptions<DemoOptions> options,
+    IOptions<DatabaseOptions> databaseOptions,
+    SecretProtector secrets,
+    TimeProvider clock,
+    ILogger<DemoSeeder> logger)
 {
     /// <summary>True when Headless:Demo:Seed is true, or unset on the embedded SQLite provider.</summary>
     public bool IsEnabled => options.Value.Seed ?? databaseOptions.Value.Provider == DatabaseProvider.Sqlite;
@@ -99,7 +106,9 @@ public sealed class DemoSeeder(HeadlessDatabase database, IOptions<DemoOptions> 
         await using var db = database.CreatePlatformContext();
         foreach (var pharmacy in await db.Pharmacies.ToListAsync(cancellationToken))
         {
-            pharmacy.ConfigureIntegration(baseUri.ToString(), new Uri(baseUri, "oauth/token").ToString(), o.PartnerSimulatorClientId, o.PartnerSimulatorClientSecret, o.PartnerSimulatorWebhookSecret);
+            pharmacy.ConfigureIntegration(
+                baseUri.ToString(), new Uri(baseUri, "oauth/token").ToString(), o.PartnerSimulatorClientId,
+                secrets.Protect(o.PartnerSimulatorClientSecret), secrets.Protect(o.PartnerSimulatorWebhookSecret));
         }
 
         await db.SaveChangesAsync(cancellationToken);

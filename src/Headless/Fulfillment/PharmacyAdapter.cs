@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Duende.IdentityModel.Client;
 using Headless.Catalog;
+using Headless.Secrets;
 using Microsoft.Extensions.Options;
 
 namespace Headless.Fulfillment;
@@ -104,8 +105,11 @@ public sealed class HttpPharmacyAdapter(IHttpClientFactory httpClients, PartnerT
     private sealed record SubmitResponse(string? Reference);
 }
 
-/// <summary>Client-credentials tokens per pharmacy, kept until a minute before they expire.</summary>
-public sealed class PartnerTokenCache(TimeProvider clock)
+/// <summary>
+/// Client-credentials tokens per pharmacy, kept until a minute before they expire. The client secret is decrypted
+/// only to request a token, and a secret that cannot be decrypted fails the attempt (as SecretUnavailableException, no text).
+/// </summary>
+public sealed class PartnerTokenCache(TimeProvider clock, SecretProtector secrets)
 {
     private static readonly TimeSpan Margin = TimeSpan.FromMinutes(1);
     private readonly ConcurrentDictionary<long, (string Token, DateTimeOffset Expires)> _tokens = new();
@@ -123,9 +127,10 @@ public sealed class PartnerTokenCache(TimeProvider clock)
             return cached.Token;
         }
 
+        var clientSecret = pharmacy.ClientSecret is null ? null : secrets.Reveal(pharmacy.ClientSecret);
         Interlocked.Increment(ref _requests);
         var response = await client.RequestClientCredentialsTokenAsync(
-            new ClientCredentialsTokenRequest { Address = pharmacy.TokenEndpoint, ClientId = pharmacy.ClientId!, ClientSecret = pharmacy.ClientSecret },
+            new ClientCredentialsTokenRequest { Address = pharmacy.TokenEndpoint, ClientId = pharmacy.ClientId!, ClientSecret = clientSecret },
             ct);
         if (response.IsError || response.AccessToken is null)
         {

@@ -15,6 +15,7 @@ using Headless.Payments.Stripe;
 using Headless.Patients;
 using Headless.Prescribers;
 using Headless.RateLimiting;
+using Headless.Secrets;
 using Headless.Transport;
 using Headless.Validation;
 
@@ -26,10 +27,15 @@ public static class HeadlessServiceCollectionExtensions
     public static IServiceCollection AddHeadless(this IServiceCollection services)
     {
         services.AddSingleton(TimeProvider.System);
+
+        // First of the hosted services (they start in order): the schema is migrated before any other starts, e.g. Data
+        // Protection's own, which loads the key ring from its table.
+        services.AddHostedService<DatabaseStartup>();
         services.AddHttpSecurity();
         services.AddHostedService<DatabaseTlsWarning>();
         services.AddHeadlessRateLimits();
         services.AddData();
+        services.AddSecrets();
         services.AddHeadlessAuth();
         services.AddHeadlessGraphQL();
         services.AddTransport();
@@ -47,7 +53,6 @@ public static class HeadlessServiceCollectionExtensions
         services.AddOutbox();
         services.AddPartnerEvents();
         services.AddDemo();
-        services.AddHostedService<DatabaseStartup>();
         return services;
     }
 

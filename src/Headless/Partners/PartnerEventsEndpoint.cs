@@ -1,6 +1,7 @@
 using Headless.Data;
 using Headless.GraphQL;
 using Headless.Payments;
+using Headless.Secrets;
 using Headless.Tracking;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.EntityFrameworkCore;
@@ -26,6 +27,7 @@ namespace Headless.Partners;
 internal sealed class PartnerEventsEndpoint(
     HeadlessDatabase database,
     PaymentSettlement settlement,
+    SecretProtector secrets,
     TimeProvider clock,
     ILogger<PartnerEventsEndpoint> logger)
 {
@@ -43,9 +45,17 @@ internal sealed class PartnerEventsEndpoint(
         byte[]? key;
         await using (var db = database.CreatePlatformContext())
         {
-            var secret = await db.Pharmacies.AsNoTracking().Where(p => p.Id == pharmacyKey).Select(p => new { p.WebhookSecret }).FirstOrDefaultAsync(context.RequestAborted);
-            key = StandardWebhookVerifier.DecodeSecret(secret?.WebhookSecret);
-            if (secret is not null && key is null && !string.IsNullOrEmpty(secret.WebhookSecret))
+            var stored = await db.Pharmacies.AsNoTracking().Where(p => p.Id == pharmacyKey).Select(p => new { p.WebhookSecret }).FirstOrDefaultAsync(context.RequestAborted);
+            if (stored?.WebhookSecret is null)
+            {
+                key = null;
+            }
+            else if (!secrets.TryReveal(stored.WebhookSecret, out var secret))
+            {
+                key = null;
+                logger.LogError("Pharmacy {PharmacyId} has a webhook secret that cannot be decrypted; its callbacks are refused.", pharmacyKey);
+            }
+            else if ((key = StandardWebhookVerifier.DecodeSecret(secret)) is null)
             {
                 logger.LogError("Pharmacy {PharmacyId} has a webhook secret that is not whsec_ base64; its callbacks are refused.", pharmacyKey);
             }

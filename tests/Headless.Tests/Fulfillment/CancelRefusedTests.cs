@@ -28,7 +28,9 @@ public sealed class CancelRefusedTests
         {
             foreach (var pharmacy in await db.Pharmacies.ToListAsync())
             {
-                pharmacy.ConfigureIntegration("http://pharmacy.invalid/", "http://pharmacy.invalid/oauth/token", "id", "secret", "whsec_cGFydG5lci1waGFybWFjeS1zaW11bGF0b3ItZGVtbyE=");
+                pharmacy.ConfigureIntegration(
+                    "http://pharmacy.invalid/", "http://pharmacy.invalid/oauth/token", "id", app.Secrets.Protect("secret"),
+                    app.Secrets.Protect("whsec_cGFydG5lci1waGFybWFjeS1zaW11bGF0b3ItZGVtbyE="));
             }
 
             await db.SaveChangesAsync();

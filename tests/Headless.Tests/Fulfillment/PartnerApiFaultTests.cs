@@ -205,7 +205,9 @@ public abstract class PartnerApiFaultTests(DatabaseProvider provider, PostgresSe
         GlobalId.TryDecode(pharmacyGlobalId, "Pharmacy", out var id);
         await using var db = App.Database.CreatePlatformContext();
         var pharmacy = await db.Pharmacies.SingleAsync(p => p.Id == id);
-        pharmacy.ConfigureIntegration(api.BaseUrl.ToString(), new Uri(api.BaseUrl, "oauth/token").ToString(), "client", "client-secret", pharmacy.WebhookSecret ?? NewSecret());
+        pharmacy.ConfigureIntegration(
+            api.BaseUrl.ToString(), new Uri(api.BaseUrl, "oauth/token").ToString(), "client", App.Secrets.Protect("client-secret"),
+            pharmacy.WebhookSecret ?? App.Secrets.Protect(NewSecret()));
         await db.SaveChangesAsync();
     }
 

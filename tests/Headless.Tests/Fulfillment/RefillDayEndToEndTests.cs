@@ -128,7 +128,9 @@ public sealed class RefillDayEndToEndTests
         await using var db = app.Database.CreatePlatformContext();
         foreach (var pharmacy in await db.Pharmacies.ToListAsync())
         {
-            pharmacy.ConfigureIntegration(simulator.ToString(), new Uri(simulator, "oauth/token").ToString(), SimulatorOptions.DefaultClientId, SimulatorOptions.DefaultClientSecret, SimulatorOptions.DefaultWebhookSecret);
+            pharmacy.ConfigureIntegration(
+                simulator.ToString(), new Uri(simulator, "oauth/token").ToString(), SimulatorOptions.DefaultClientId,
+                app.Secrets.Protect(SimulatorOptions.DefaultClientSecret), app.Secrets.Protect(SimulatorOptions.DefaultWebhookSecret));
         }
 
         await db.SaveChangesAsync();

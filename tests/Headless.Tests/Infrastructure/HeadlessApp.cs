@@ -2,6 +2,7 @@ using Headless.Auth;
 using Headless.Data;
 using Headless.GraphQL;
 using Headless.Organizations;
+using Headless.Secrets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -53,6 +54,9 @@ public sealed class HeadlessApp : WebApplicationFactory<Program>
     }
 
     public DatabaseProvider Provider { get; }
+
+    /// <summary>The app's database, e.g. for a second instance on it (<see cref="On"/>).</summary>
+    public string ConnectionString => _connectionString;
 
     /// <summary>Extra service registrations, applied after the app's own (set before first use).</summary>
     public Action<IServiceCollection>? ConfigureServices { get; init; }
@@ -110,6 +114,9 @@ public sealed class HeadlessApp : WebApplicationFactory<Program>
     }
 
     public HeadlessDatabase Database => Services.GetRequiredService<HeadlessDatabase>();
+
+    /// <summary>Encrypts secrets the way the service stores them (its key ring lives in this app's database).</summary>
+    public SecretProtector Secrets => Services.GetRequiredService<SecretProtector>();
 
     /// <summary>Creates an organization with an API key directly in the database (there is no public sign-up).</summary>
     public async Task<TestTenant> CreateTenantAsync(string name)

@@ -3,10 +3,14 @@ using Microsoft.Extensions.Logging;
 
 namespace Headless.Tests.Infrastructure;
 
-/// <summary>Keeps every log entry of Warning and above that the service writes, so tests can assert what operators would see.</summary>
-public sealed class LogRecorder : ILoggerProvider
+/// <summary>
+/// Keeps every log entry of <paramref name="minimum"/> (Warning unless told) and above that the service writes, so tests
+/// can assert what operators would see.
+/// </summary>
+public sealed class LogRecorder(LogLevel minimum = LogLevel.Warning) : ILoggerProvider
 {
     private readonly ConcurrentQueue<LogEntry> _entries = new();
+    private readonly LogLevel _minimum = minimum;
 
     public IReadOnlyList<LogEntry> Entries => [.. _entries];
 
@@ -25,7 +29,7 @@ public sealed class LogRecorder : ILoggerProvider
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= owner._minimum && logLevel != LogLevel.None;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {

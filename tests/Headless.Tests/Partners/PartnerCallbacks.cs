@@ -89,8 +89,8 @@ public static class PartnerCallbacks
         {
             GlobalId.TryDecode(globalId, "Pharmacy", out var id);
             var pharmacy = await db.Pharmacies.SingleAsync(p => p.Id == id);
-            var secret = pharmacy.WebhookSecret ?? NewSecret();
-            pharmacy.ConfigureIntegration("http://127.0.0.1:1/", "http://127.0.0.1:1/token", "client", "client-secret", secret);
+            var secret = pharmacy.WebhookSecret is { } stored ? app.Secrets.Reveal(stored) : NewSecret();
+            pharmacy.ConfigureIntegration("http://127.0.0.1:1/", "http://127.0.0.1:1/token", "client", app.Secrets.Protect("client-secret"), app.Secrets.Protect(secret));
             secrets[globalId] = secret;
         }
 
