@@ -5,6 +5,7 @@ using GraphQL.Types;
 using Headless.Data;
 using Headless.GraphQL;
 using Headless.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Headless.Tests.Organizations;
@@ -276,6 +277,139 @@ public sealed class TenantIsolationMatrixTests : IAsyncLifetime
             Assert.Equal(fromB.Raw, fromA.Raw);
             Assert.Equal(type, fromA.Data.At("node.__typename").GetString());
         }
+    }
+
+    /// <summary>
+    /// Checklist item 11, edges as well as nodes: every object of organization A, read through node(id) with every field
+    /// the schema offers three levels deep (a generated selection, so new fields and edges are included), names only
+    /// A's objects. Every global ID anywhere in the answer is decoded and, for tenant-owned types, looked up: it must
+    /// belong to A. B is seeded identically, so a join that ignored the tenant would find B's rows.
+    /// </summary>
+    [Fact]
+    public async Task Every_edge_of_an_organizations_objects_stays_inside_it()
+    {
+        var a = await IsolationSeed.SeedAsync(_app, "Alpha Edges", _catalog);
+        var nodeTypes = NodeTypes();
+        var problems = new List<string>();
+        var checkedIds = 0;
+        foreach (var (type, objects) in a.Ids)
+        {
+            Assert.Contains(type, nodeTypes);
+            var selection = Select((IComplexGraphType)_schema.AllTypes[type]!, 3);
+            foreach (var (role, id) in objects)
+            {
+                var response = await a.Tenant.Client.PostAsync($"query($id: ID!) {{ node(id: $id) {{ __typename ... on {type} {{ {selection} }} }} }}", new { id });
+                if (response.HasErrors || response.Data.GetProperty("node").ValueKind != JsonValueKind.Object)
+                {
+                    problems.Add($"{type}/{role}: {response.Raw}");
+                    continue;
+                }
+
+                foreach (var found in GlobalIds(response.Data))
+                {
+                    checkedIds++;
+                    var owner = await OwnerAsync(found.Type, found.Key);
+                    if (owner is not null && owner != a.Tenant.OrganizationId)
+                    {
+                        problems.Add($"{type}/{role}: the answer names {found.Type} {found.Key} of organization {owner}.");
+                    }
+                }
+            }
+        }
+
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+        Assert.True(checkedIds > 50, $"only {checkedIds} IDs in the answers: the generated selections do not reach the edges.");
+    }
+
+    /// <summary>Every field without required arguments, objects down to <paramref name="depth"/> levels; connections take their first 3.</summary>
+    private static string Select(IComplexGraphType type, int depth)
+    {
+        var parts = new List<string> { "__typename" };
+        foreach (var field in type.Fields)
+        {
+            if ((field.Arguments ?? []).Any(x => x.ResolvedType is NonNullGraphType && x.DefaultValue is null))
+            {
+                continue;
+            }
+
+            var inner = field.ResolvedType!;
+            while (inner is NonNullGraphType or ListGraphType)
+            {
+                inner = inner is NonNullGraphType nn ? nn.ResolvedType! : ((ListGraphType)inner).ResolvedType!;
+            }
+
+            var args = field.Arguments?.Find("first") is not null ? "(first: 3)" : "";
+            if (inner is IComplexGraphType complex)
+            {
+                if (depth > 0)
+                {
+                    parts.Add($"{field.Name}{args} {{ {(complex is IInterfaceGraphType ? "__typename" : Select(complex, depth - 1))} }}");
+                }
+            }
+            else
+            {
+                parts.Add(field.Name + args);
+            }
+        }
+
+        return string.Join(" ", parts);
+    }
+
+    /// <summary>Every string in the answer that is a global ID of a node type.</summary>
+    private List<(string Type, long Key)> GlobalIds(JsonElement element)
+    {
+        var found = new List<(string, long)>();
+        var types = NodeTypes();
+        void Walk(JsonElement e)
+        {
+            switch (e.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    foreach (var p in e.EnumerateObject())
+                    {
+                        Walk(p.Value);
+                    }
+
+                    break;
+                case JsonValueKind.Array:
+                    foreach (var x in e.EnumerateArray())
+                    {
+                        Walk(x);
+                    }
+
+                    break;
+                case JsonValueKind.String when GlobalId.TryDecode(e.GetString(), out var type, out var key) && types.Contains(type):
+                    found.Add((type, key));
+                    break;
+            }
+        }
+
+        Walk(element);
+        return found;
+    }
+
+    /// <summary>The organization a tenant-owned object belongs to, read straight from its table; null for shared types.</summary>
+    private async Task<long?> OwnerAsync(string type, long key)
+    {
+        if (SharedTypes.Contains(type))
+        {
+            return null;
+        }
+
+        if (type == "Organization")
+        {
+            return key;
+        }
+
+        await using var db = _app.Database.CreatePlatformContext();
+        var entity = db.Model.GetEntityTypes().Single(e => e.ClrType.Name == type && !e.IsOwned());
+        var table = entity.GetTableName()!;
+        var connection = db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT \"OrganizationId\" FROM \"{table}\" WHERE \"Id\" = {key}";
+        var owner = await command.ExecuteScalarAsync();
+        return owner is null or DBNull ? -1 : Convert.ToInt64(owner, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private async Task<SeededTenant> NewTenantAsync() =>
