@@ -19,8 +19,9 @@ namespace Headless.Tests.Checkout;
 /// retries the same checkout with the same idempotency key. Whatever N, the retry ends with exactly one order for the
 /// key, one authorization at the gateway, every line SUBMITTED and AUTHORIZED, the cart CHECKED_OUT and a new open
 /// cart, one partner order per pharmacy with one submission each, and stock reduced exactly by the order.
-/// N runs over every command a clean checkout sends, with the failure before the command; and again, for every write
-/// and commit, with the failure after it (the command ran, the acknowledgement was lost).
+/// N runs over every command a clean checkout sends, with the failure before the command; and again, for every commit
+/// and every write outside a transaction, with the failure after it (the work is done, the acknowledgement is lost):
+/// see <see cref="NthCommandFault.Points"/>.
 /// </summary>
 public abstract class CheckoutFaultTests(DatabaseProvider provider, PostgresServer? postgres, ITestOutputHelper output) : ProviderTest(provider, postgres)
 {
@@ -61,9 +62,7 @@ public abstract class CheckoutFaultTests(DatabaseProvider provider, PostgresServ
 
         var problems = new List<string>();
         problems.AddRange(await InvariantsAsync(clean, "fault-measure", "clean checkout"));
-        var runs = Enumerable.Range(1, commands.Count).Select(n => (N: n, Timing: FaultTiming.Before))
-            .Concat(Enumerable.Range(1, commands.Count).Where(n => commands[n - 1].Kind != CommandKind.Read).Select(n => (N: n, Timing: FaultTiming.After)))
-            .ToList();
+        var runs = NthCommandFault.Points(commands);
         var struck = 0;
         foreach (var (n, timing) in runs)
         {
@@ -99,7 +98,7 @@ public abstract class CheckoutFaultTests(DatabaseProvider provider, PostgresServ
             problems.AddRange(await InvariantsAsync(cart, key, label));
         }
 
-        output.WriteLine($"{Provider}: {commands.Count} commands per checkout ({commands.Count(c => c.Kind == CommandKind.Write)} writes, {commands.Count(c => c.Kind == CommandKind.Commit)} commits); {runs.Count} faulted checkouts, {struck} struck.");
+        output.WriteLine($"{Provider}: {commands.Count} commands per checkout ({commands.Count(c => c.Kind is CommandKind.Write or CommandKind.TransactionWrite)} writes, {commands.Count(c => c.Kind == CommandKind.Write)} outside a transaction, {commands.Count(c => c.Kind == CommandKind.Commit)} commits); {runs.Count} faulted checkouts, {struck} struck.");
         Assert.True(problems.Count == 0, string.Join("\n", problems));
         Assert.Equal(runs.Count, struck);
     }

@@ -12,11 +12,12 @@ public enum FaultTiming
     After,
 }
 
-/// <summary>What a counted database command was: a read, a write (INSERT, UPDATE, DELETE) or a transaction commit.</summary>
+/// <summary>What a counted database command was: a read, a write (INSERT, UPDATE, DELETE) on its own or inside a transaction, or a transaction commit.</summary>
 public enum CommandKind
 {
     Read,
     Write,
+    TransactionWrite,
     Commit,
 }
 
@@ -48,6 +49,17 @@ public sealed class NthCommandFault : DbCommandInterceptor, IDbTransactionInterc
 
     /// <summary>Counts commands without failing any.</summary>
     public Plan Count() => Arm(0);
+
+    /// <summary>
+    /// Every failure point of an operation that sent <paramref name="commands"/>: before each command, and after each
+    /// command whose effect outlives the failure (a commit, a write outside a transaction), when the work is done but
+    /// the answer is lost. After a read, or after a write inside a transaction that the failure rolls back, is the same
+    /// as before the next command, so those are not run twice.
+    /// </summary>
+    public static IReadOnlyList<(int N, FaultTiming Timing)> Points(IReadOnlyList<(CommandKind Kind, string Text)> commands) =>
+        Enumerable.Range(1, commands.Count).Select(n => (n, FaultTiming.Before))
+            .Concat(Enumerable.Range(1, commands.Count).Where(n => commands[n - 1].Kind is CommandKind.Commit or CommandKind.Write).Select(n => (n, FaultTiming.After)))
+            .ToList();
 
     /// <summary>One armed operation: what it sent, and whether the fault struck.</summary>
     public sealed class Plan(NthCommandFault owner, int failAt, FaultTiming timing) : IDisposable
@@ -143,7 +155,7 @@ public sealed class NthCommandFault : DbCommandInterceptor, IDbTransactionInterc
         return sql.StartsWith("INSERT", StringComparison.OrdinalIgnoreCase) || sql.StartsWith("UPDATE", StringComparison.OrdinalIgnoreCase) ||
             sql.StartsWith("DELETE", StringComparison.OrdinalIgnoreCase) || sql.Contains("\nUPDATE ", StringComparison.OrdinalIgnoreCase) ||
             sql.Contains("\nINSERT ", StringComparison.OrdinalIgnoreCase) || sql.Contains("\nDELETE ", StringComparison.OrdinalIgnoreCase)
-            ? CommandKind.Write
+            ? command.Transaction is null ? CommandKind.Write : CommandKind.TransactionWrite
             : CommandKind.Read;
     }
 

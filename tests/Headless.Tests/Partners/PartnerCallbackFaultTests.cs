@@ -16,7 +16,7 @@ namespace Headless.Tests.Partners;
 
 /// <summary>
 /// A partner callback that decides a line, with the database failing its Nth command, for every N (before the command,
-/// and after every write and commit), then the pharmacy's redelivery of the same signed event and the capture sweep.
+/// and after every commit and every write outside a transaction: <see cref="NthCommandFault.Points"/>), then the pharmacy's redelivery of the same signed event and the capture sweep.
 /// Whatever N: the line changed once (one pharmacy event, the sequence grown by exactly the changes made), the event
 /// id recorded once, the payment moved once and by the right amount, and stock balanced.
 /// <list type="bullet">
@@ -137,9 +137,7 @@ public abstract class PartnerCallbackFaultTests(DatabaseProvider provider, Postg
         }
 
         await FinishAsync(clean, body, type, "clean", problems, check);
-        var runs = Enumerable.Range(1, commands.Count).Select(n => (N: n, Timing: FaultTiming.Before))
-            .Concat(Enumerable.Range(1, commands.Count).Where(n => commands[n - 1].Kind != CommandKind.Read).Select(n => (N: n, Timing: FaultTiming.After)))
-            .ToList();
+        var runs = NthCommandFault.Points(commands);
         var struck = 0;
         foreach (var (n, timing) in runs)
         {
@@ -158,7 +156,7 @@ public abstract class PartnerCallbackFaultTests(DatabaseProvider provider, Postg
             await FinishAsync(scene, body, type, $"{timing} {hit ?? n.ToString(System.Globalization.CultureInfo.InvariantCulture)} (first answer {(int)first})", problems, check);
         }
 
-        output.WriteLine($"{App.Provider} {type}: {commands.Count} commands per delivery ({commands.Count(c => c.Kind == CommandKind.Write)} writes, {commands.Count(c => c.Kind == CommandKind.Commit)} commits); {runs.Count} faulted deliveries, {struck} struck.");
+        output.WriteLine($"{App.Provider} {type}: {commands.Count} commands per delivery ({commands.Count(c => c.Kind is CommandKind.Write or CommandKind.TransactionWrite)} writes, {commands.Count(c => c.Kind == CommandKind.Write)} outside a transaction, {commands.Count(c => c.Kind == CommandKind.Commit)} commits); {runs.Count} faulted deliveries, {struck} struck.");
         Assert.True(problems.Count == 0, string.Join("\n", problems));
         Assert.Equal(runs.Count, struck);
     }
