@@ -16,7 +16,8 @@ namespace Headless.Tests.Organizations;
 /// <para><b>What is enumerated.</b> Every object type implementing Node, and every ID slot of every Query and
 /// Mutation field: an argument of type ID or [ID], or an ID field inside an input object argument, at any depth.
 /// Each slot's node type comes from <see cref="IdTargets"/> or, failing that, from its name (clinicId is a
-/// Clinic, lineIds are... ambiguous, hence the table). The test fails, naming the field, when a slot's type cannot
+/// Clinic; id and lineId say nothing, hence the table). IDs of the shared catalog (Pharmacy, Product, Offering) have
+/// no other organization to come from and are only counted. The test fails, naming the field, when a slot's type cannot
 /// be told, when a node type has no seeded ID (<see cref="IsolationSeed"/>), when a node type has no node(id)
 /// loader, when a required argument has a type the document builder cannot fill, when a field of a non-root type
 /// takes an ID argument (the matrix calls root fields only), or when a Subscription root appears.</para>
@@ -28,8 +29,10 @@ namespace Headless.Tests.Organizations;
 /// <c>userErrors { code field message }</c>. The two answers must be identical: HTTP status, data, and errors
 /// (message, path, code; the ID under test is masked in messages). B's rows (every table of the EF model, see
 /// <see cref="OrganizationRows"/>) must be unchanged after every case. As a control, the same document with A's own
-/// object of the same role must answer differently from the missing ID, which proves the generated document
-/// reaches the lookup the case is about; <see cref="IgnoredIds"/> lists the slots documented as ignored.</para>
+/// object of the same role is sent too: for every slot and node type, at least one role must answer differently from
+/// the missing ID, which proves the generated document reaches the lookup the case is about (a checked-out line is
+/// "not in the cart" whether it exists or not, so not every role can); <see cref="IgnoredIds"/> lists the slots
+/// documented as ignored, which must answer alike.</para>
 /// <para><b>Why cases cannot disturb each other.</b> Mutations have side effects, so the missing-ID call and
 /// B's-ID call must see the same state of A. A's rows (and the shared catalog) are snapshotted before and after
 /// the missing-ID call: when it changed nothing, B's-ID call runs on the same organization A; when it changed
