@@ -218,10 +218,7 @@ public sealed class PaymentSettlement(
                 line.MarkNotCharged();
             }
 
-            if (await SaveIgnoringRacesAsync(db, ct))
-            {
-                await CountChangeAsync(db, order.Lines.Select(l => l.Id).ToList(), ct);
-            }
+            await SaveCountingChangeAsync(db, order.Lines.Select(l => l.Id).ToList(), ct);
         }
 
         if (order.PaymentStatus is PaymentStatus.Captured or PaymentStatus.PartiallyRefunded)
@@ -243,10 +240,7 @@ public sealed class PaymentSettlement(
                 }
 
                 order.MarkLineRefunded(line);
-                if (await SaveIgnoringRacesAsync(db, ct))
-                {
-                    await CountChangeAsync(db, [line.Id], ct);
-                }
+                await SaveCountingChangeAsync(db, [line.Id], ct);
             }
         }
     }
@@ -311,25 +305,27 @@ public sealed class PaymentSettlement(
     private static Task<Order> LoadAsync(HeadlessDbContext db, long orderId, CancellationToken ct) =>
         db.Orders.IgnoreQueryFilters().Include(o => o.Lines).FirstAsync(o => o.Id == orderId, ct);
 
-    private static async Task<bool> SaveIgnoringRacesAsync(HeadlessDbContext db, CancellationToken ct)
+    /// <summary>
+    /// Saves a payment change of some lines and counts it as a change of each (their sequence grows), in one
+    /// transaction: a failure between the two would leave a captured or refunded line with its old sequence, and
+    /// receivers that drop updates by sequence would never see the payment move. The sequence is incremented in SQL
+    /// rather than from the value read before the gateway call, so a partner callback landing meanwhile is never undone.
+    /// </summary>
+    private static async Task SaveCountingChangeAsync(HeadlessDbContext db, List<long> lineIds, CancellationToken ct)
     {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
         try
         {
             await db.SaveChangesAsync(ct);
-            return true;
         }
         catch (DbUpdateConcurrencyException)
         {
             // Another settlement of the same order saved first; it saw the same facts, and the gateway keys
             // made both calls one. The next sweep re-reads whatever is still left to do.
-            return false;
+            return;
         }
-    }
 
-    /// <summary>
-    /// A payment change is a change of the line too, so its sequence grows. Incremented in SQL rather than
-    /// from the value read before the gateway call, so a partner callback landing meanwhile is never undone.
-    /// </summary>
-    private static Task CountChangeAsync(HeadlessDbContext db, List<long> lineIds, CancellationToken ct) =>
-        db.OrderLines.IgnoreQueryFilters().Where(l => lineIds.Contains(l.Id)).ExecuteUpdateAsync(s => s.SetProperty(l => l.Sequence, l => l.Sequence + 1), ct);
+        await db.OrderLines.IgnoreQueryFilters().Where(l => lineIds.Contains(l.Id)).ExecuteUpdateAsync(s => s.SetProperty(l => l.Sequence, l => l.Sequence + 1), ct);
+        await tx.CommitAsync(ct);
+    }
 }

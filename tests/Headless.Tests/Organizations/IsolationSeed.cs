@@ -1,0 +1,120 @@
+using Headless.Fulfillment;
+using Headless.GraphQL;
+using Headless.Orders;
+using Headless.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Headless.Tests.Organizations;
+
+/// <summary>
+/// The global IDs of one organization's objects, by node type and role: the first role of a type is its default
+/// (what a document uses when the type is not under test). Roles exist where the state of an object decides how
+/// deep a call gets (an open and a checked-out cart, a submitted and a rejected line, a parked and a pending message).
+/// </summary>
+public sealed class SeededTenant(TestTenant tenant, IReadOnlyDictionary<string, IReadOnlyList<(string Role, string Id)>> ids)
+{
+    public TestTenant Tenant { get; } = tenant;
+
+    public IReadOnlyDictionary<string, IReadOnlyList<(string Role, string Id)>> Ids { get; } = ids;
+
+    public string? Id(string type, string? role = null) =>
+        Ids.TryGetValue(type, out var list) && list.Count > 0
+            ? role is null ? list[0].Id : list.FirstOrDefault(x => x.Role == role).Id ?? list[0].Id
+            : null;
+}
+
+/// <summary>
+/// Gives an organization at least one object of every tenant-owned node type, through the API where there is one:
+/// a clinic, a prescriber, three patients, a checked-out cart and its order (one line submitted, one rejected by
+/// the pharmacy; two partner orders, so two outbox messages, one of them parked), and an open, validated cart
+/// with one line. Every seeded organization looks the same, so two of them answer the same documents the same way.
+/// </summary>
+public static class IsolationSeed
+{
+    private const string AddLines = """
+        mutation($clinicId: ID!, $lines: [CartLineInput!]!) { cartLinesAdd(clinicId: $clinicId, lines: $lines) { cart { id lines(first: 10) { nodes { id } } } userErrors { code field } } }
+        """;
+
+    private const string Validate = """
+        mutation($cartId: ID!) { cartValidate(cartId: $cartId) { cart { version checkoutReady } userErrors { code } } }
+        """;
+
+    private const string Checkout = """
+        mutation($input: CartCheckoutInput!) { cartCheckout(input: $input) { order { id lines(first: 10) { nodes { id } } } userErrors { code } } }
+        """;
+
+    public static async Task<SeededTenant> SeedAsync(HeadlessApp app, string name, CartCatalog catalog)
+    {
+        var tenant = await app.CreateTenantAsync(name);
+        var c = tenant.Client;
+        var clinic = await TestData.CreateAsync(c, TestData.ClinicCreate, "clinicCreate", TestData.Clinic());
+        var prescriber = await TestData.CreateAsync(c, TestData.PrescriberCreate, "prescriberCreate", TestData.Prescriber());
+        var patients = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            patients.Add(await TestData.CreateAsync(c, TestData.PatientCreate, "patientCreate", TestData.Patient($"Iso{i}", "Seed", $"ISO-{i}")));
+        }
+
+        // The cart that is checked out: two lines at two pharmacies, so two partner orders and two outbox messages.
+        var first = await AddAsync(c, clinic, [CartData.GoodLine(patients[0], prescriber, catalog.SemaEast), CartData.GoodLine(patients[1], prescriber, catalog.SemaWest)]);
+        var version = await ValidateAsync(c, first.CartId);
+        var order = (await c.DataAsync(Checkout, new { input = new { cartId = first.CartId, expectedVersion = version, paymentMethodId = "pm_card_visa", idempotencyKey = "isolation-seed" } })).GetProperty("cartCheckout");
+        Assert.Empty(order.UserErrorCodes());
+        var orderLines = order.At("order.lines.nodes").EnumerateArray().Select(l => l.GetProperty("id").GetString()!).ToList();
+        GlobalId.TryDecode(orderLines[1], "OrderLine", out var rejectedLine);
+        await app.Services.GetRequiredService<OrderLineDecisions>().RejectAsync(rejectedLine, "SIG_CLARIFICATION", "The pharmacy needs clearer directions.", true, default);
+
+        // The clinic's new open cart, with a line and a current validation.
+        var open = await AddAsync(c, clinic, [CartData.GoodLine(patients[2], prescriber, catalog.SemaEast)]);
+        await ValidateAsync(c, open.CartId);
+
+        var (parked, pending) = await OutboxAsync(app, tenant.OrganizationId);
+        var ids = new Dictionary<string, IReadOnlyList<(string, string)>>
+        {
+            ["Organization"] = [("self", tenant.OrganizationGlobalId)],
+            ["Clinic"] = [("clinic", clinic)],
+            ["Prescriber"] = [("prescriber", prescriber)],
+            ["Patient"] = [("patient", patients[0])],
+            ["Cart"] = [("open", open.CartId), ("checked-out", first.CartId)],
+            ["CartLine"] = [("open", open.LineIds[0]), ("checked-out", first.LineIds[0])],
+            ["Order"] = [("order", order.At("order.id").GetString()!)],
+            ["OrderLine"] = [("submitted", orderLines[0]), ("rejected", orderLines[1])],
+            [OutboxMessageType.TypeName] = [("parked", parked), ("pending", pending)],
+        };
+        return new SeededTenant(tenant, ids);
+    }
+
+    private static async Task<(string CartId, List<string> LineIds)> AddAsync(GraphQLClient c, string clinicId, object[] lines)
+    {
+        var payload = (await c.DataAsync(AddLines, new { clinicId, lines })).GetProperty("cartLinesAdd");
+        Assert.Empty(payload.UserErrorCodes());
+        return (payload.At("cart.id").GetString()!, payload.At("cart.lines.nodes").EnumerateArray().Select(l => l.GetProperty("id").GetString()!).ToList());
+    }
+
+    private static async Task<int> ValidateAsync(GraphQLClient c, string cartId)
+    {
+        var cart = (await c.DataAsync(Validate, new { cartId })).At("cartValidate.cart");
+        Assert.True(cart.GetProperty("checkoutReady").GetBoolean(), cart.GetRawText());
+        return cart.GetProperty("version").GetInt32();
+    }
+
+    /// <summary>The organization's two partner-order submissions: the first parked (as after failing too often), the second pending.</summary>
+    private static async Task<(string Parked, string Pending)> OutboxAsync(HeadlessApp app, long organizationId)
+    {
+        await using var db = app.Database.CreatePlatformContext();
+        var messages = await db.OutboxMessages.Where(m => m.OrganizationId == organizationId && m.Kind == PartnerRouting.SubmitKind).OrderBy(m => m.Id).ToListAsync();
+        Assert.Equal(2, messages.Count);
+        messages[0].Fail("HttpRequestException", TimeSpan.Zero, 1, app.Clock.GetUtcNow());
+        await db.SaveChangesAsync();
+        return (GlobalId.Encode(OutboxMessageType.TypeName, messages[0].Id), GlobalId.Encode(OutboxMessageType.TypeName, messages[1].Id));
+    }
+
+    /// <summary>The shared catalog's IDs by node type: the same objects for every organization.</summary>
+    public static IReadOnlyDictionary<string, string> Shared(CartCatalog catalog) => new Dictionary<string, string>
+    {
+        ["Pharmacy"] = catalog.EastPharmacy,
+        ["Product"] = catalog.Semaglutide,
+        ["Offering"] = catalog.SemaEast,
+    };
+}
