@@ -1,4 +1,5 @@
 using System.Linq.Expressions;
+using Headless.Audit;
 using Headless.Auth;
 using Headless.Carts;
 using Headless.Catalog;
@@ -59,6 +60,8 @@ public abstract class HeadlessDbContext(DbContextOptions options, TenantContext 
     public DbSet<PartnerOrder> PartnerOrders => Set<PartnerOrder>();
 
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
+
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
