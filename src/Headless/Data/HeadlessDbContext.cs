@@ -1,4 +1,5 @@
 using System.Linq.Expressions;
+using Headless.Audit;
 using Headless.Auth;
 using Headless.Carts;
 using Headless.Catalog;
@@ -61,6 +62,8 @@ public abstract class HeadlessDbContext(DbContextOptions options, TenantContext 
     public DbSet<PartnerOrder> PartnerOrders => Set<PartnerOrder>();
 
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
+
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
 
     /// <summary>The Data Protection key ring that encrypts secrets at rest (README "Secrets at rest"). Platform data, not a tenant's.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();

@@ -9,7 +9,16 @@ using Microsoft.EntityFrameworkCore;
 namespace Headless.GraphQL;
 
 /// <summary>A page of a list, Relay style.</summary>
-public sealed record Connection<T>(IReadOnlyList<Edge<T>> Edges, PageInfo PageInfo, int TotalCount);
+public sealed record Connection<T>(IReadOnlyList<Edge<T>> Edges, PageInfo PageInfo, int TotalCount) : IConnection
+{
+    IEnumerable<object?> IConnection.Nodes => Edges.Select(e => (object?)e.Node);
+}
+
+/// <summary>The nodes of a page whatever their type, for code that looks at every page (the audit trail).</summary>
+public interface IConnection
+{
+    IEnumerable<object?> Nodes { get; }
+}
 
 /// <summary>One item of a page and the cursor that points just after it.</summary>
 public sealed record Edge<T>(string Cursor, T Node);

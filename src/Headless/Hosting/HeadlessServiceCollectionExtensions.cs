@@ -1,3 +1,4 @@
+using Headless.Audit;
 using Headless.Auth;
 using Headless.Carts;
 using Headless.Catalog;
@@ -39,6 +40,7 @@ public static class HeadlessServiceCollectionExtensions
         services.AddHeadlessAuth();
         services.AddHeadlessGraphQL();
         services.AddTransport();
+        services.AddAudit();
         services.AddOrganizations();
         services.AddClinics();
         services.AddPrescribers();

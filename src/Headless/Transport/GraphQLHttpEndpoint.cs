@@ -5,6 +5,7 @@ using GraphQL.Transport;
 using GraphQL.Types;
 using GraphQL.Validation;
 using GraphQLParser.AST;
+using Headless.Audit;
 using Headless.Auth;
 using Headless.Data;
 using Headless.GraphQL;
@@ -124,6 +125,13 @@ internal sealed class GraphQLHttpEndpoint(
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
             result = new ExecutionResult { Errors = [new TimeoutError()] };
+        }
+        finally
+        {
+            // Whatever the execution read or changed, however it ended, is queued before the answer is written: a full
+            // audit queue holds the request here rather than dropping its rows (README "Audit trail").
+            await context.RequestServices.GetRequiredService<AuditRecorder>()
+                .CompleteAsync(context.User, context.Connection.RemoteIpAddress, CorrelationId.Of(context));
         }
 
         AddCostExtension(result, userContext);

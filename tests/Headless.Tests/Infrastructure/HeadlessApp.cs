@@ -1,3 +1,4 @@
+using Headless.Audit;
 using Headless.Auth;
 using Headless.Data;
 using Headless.GraphQL;
@@ -43,6 +44,12 @@ public sealed class HeadlessApp : WebApplicationFactory<Program>
             // The fake clock stands still, so request and cost buckets would never refill across a test class;
             // Security/RateLimitTests turn them on and move the clock.
             ["Headless:RateLimits:Enabled"] = "false",
+
+            // Audit rows are written when a test drains the trail (DrainAuditAsync) or when the app stops: a flush interval
+            // the fake clock never reaches and batches no test fills keep background inserts out of the command counts
+            // and injected faults of other tests. Audit/AuditWriterTests set their own.
+            ["Headless:Audit:FlushInterval"] = "3650.00:00:00",
+            ["Headless:Audit:BatchSize"] = "10000",
 
             // Set HEADLESS_TEST_EXPOSE=1 to see resolver exceptions in responses while debugging a test.
             ["Headless:GraphQL:ExposeExceptionDetails"] = Environment.GetEnvironmentVariable("HEADLESS_TEST_EXPOSE") == "1" ? "true" : "false",
@@ -117,6 +124,9 @@ public sealed class HeadlessApp : WebApplicationFactory<Program>
 
     /// <summary>Encrypts secrets the way the service stores them (its key ring lives in this app's database).</summary>
     public SecretProtector Secrets => Services.GetRequiredService<SecretProtector>();
+
+    /// <summary>Writes every audit row queued so far and waits until they are in the database.</summary>
+    public Task DrainAuditAsync() => Services.GetRequiredService<AuditTrail>().DrainAsync().WaitAsync(TimeSpan.FromSeconds(60));
 
     /// <summary>Creates an organization with an API key directly in the database (there is no public sign-up).</summary>
     public async Task<TestTenant> CreateTenantAsync(string name)

@@ -70,6 +70,7 @@ public static class IsolationSeed
         await ValidateAsync(c, open.CartId);
 
         var (parked, pending) = await OutboxAsync(app, tenant.OrganizationId);
+        var auditEvent = await AuditEventAsync(app, tenant.OrganizationId);
         var ids = new Dictionary<string, IReadOnlyList<(string, string)>>
         {
             ["Organization"] = [("self", tenant.OrganizationGlobalId)],
@@ -81,6 +82,7 @@ public static class IsolationSeed
             ["Order"] = [("order", order.At("order.id").GetString()!)],
             ["OrderLine"] = [("submitted", orderLines[0]), ("rejected", orderLines[1])],
             [OutboxMessageType.TypeName] = [("parked", parked), ("pending", pending)],
+            [Headless.Audit.AuditEvent.TypeName] = [("event", auditEvent)],
         };
         return new SeededTenant(tenant, ids);
     }
@@ -108,6 +110,15 @@ public static class IsolationSeed
         messages[0].Fail("HttpRequestException", TimeSpan.Zero, 1, app.Clock.GetUtcNow());
         await db.SaveChangesAsync();
         return (GlobalId.Encode(OutboxMessageType.TypeName, messages[0].Id), GlobalId.Encode(OutboxMessageType.TypeName, messages[1].Id));
+    }
+
+    /// <summary>The organization's first audit row (the seeding requests wrote its trail).</summary>
+    private static async Task<string> AuditEventAsync(HeadlessApp app, long organizationId)
+    {
+        await app.DrainAuditAsync();
+        await using var db = app.Database.CreatePlatformContext();
+        var id = await db.AuditEvents.IgnoreQueryFilters().Where(e => e.OrganizationId == organizationId).OrderBy(e => e.Id).Select(e => e.Id).FirstAsync();
+        return GlobalId.Encode(Headless.Audit.AuditEvent.TypeName, id);
     }
 
     /// <summary>The shared catalog's IDs by node type: the same objects for every organization.</summary>

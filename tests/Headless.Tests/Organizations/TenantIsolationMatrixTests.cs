@@ -56,6 +56,9 @@ public sealed class TenantIsolationMatrixTests : IAsyncLifetime
         ["Mutation.orderLinesReorder(lineIds)"] = "OrderLine",
         ["Mutation.outboxMessageRetry(id)"] = "OutboxMessage",
         ["CartLineUpdateInput.lineId"] = "CartLine",
+
+        // Any object's ID filters the audit trail; a patient's is the usual one.
+        ["AuditEventFilter.objectId"] = "Patient",
     };
 
     /// <summary>Node types that belong to no organization: the partner catalog, the same for everyone.</summary>
@@ -569,7 +572,7 @@ public sealed class TenantIsolationMatrixTests : IAsyncLifetime
         return ($"{operation} Matrix{defs} {{ {c.Field.Name}{args} {Selection(c.Field.ResolvedType!)} }}", variables);
     }
 
-    /// <summary>__typename, and the userErrors of a payload.</summary>
+    /// <summary>__typename, and the userErrors of a payload, or the totalCount of a connection (a filter by ID changes it).</summary>
     private static string Selection(IGraphType type)
     {
         while (type is NonNullGraphType or ListGraphType)
@@ -582,7 +585,9 @@ public sealed class TenantIsolationMatrixTests : IAsyncLifetime
             return "";
         }
 
-        return complex.HasField("userErrors") ? "{ __typename userErrors { code field message } }" : "{ __typename }";
+        return complex.HasField("userErrors") ? "{ __typename userErrors { code field message } }"
+            : complex.HasField("totalCount") && complex.HasField("pageInfo") ? "{ __typename totalCount }"
+            : "{ __typename }";
     }
 
     /// <summary>

@@ -135,6 +135,47 @@ public abstract class TenantIsolationTests(DatabaseProvider provider, PostgresSe
     }
 
     [Fact]
+    public async Task Audit_events_are_kept_with_the_caller_and_probes_with_another_organizations_ids_are_recorded()
+    {
+        if (Unavailable)
+        {
+            return;
+        }
+
+        const string events = "{ auditEvents(first: 100) { totalCount nodes { id objectType objectIds outcome actor rootFields } } }";
+        await _a.Client.DataAsync("query($id: ID!) { node(id: $id) { ... on Patient { firstName } } }", new { id = _bIds.Patient });
+        await _a.Client.DataAsync(TestData.PatientUpdate, new { id = _bIds.Patient, input = new { firstName = "Hijacked" } });
+        var cart = await _a.Client.PostAsync("query($id: ID!) { cart(clinicId: $id) { id } }", new { id = _bIds.Clinic });
+        Assert.Equal(["NOT_FOUND"], cart.ErrorCodes);
+        await App.DrainAuditAsync();
+
+        // Alpha's trail holds its three probes, each naming the Beta ID it tried; nothing of Beta's own trail.
+        var a = await _a.Client.DataAsync(events);
+        var probes = a.At("auditEvents.nodes").EnumerateArray().ToList();
+        Assert.Equal(3, probes.Count);
+        Assert.All(probes, p => Assert.Equal("NOT_FOUND", p.GetProperty("outcome").GetString()));
+        Assert.All(probes, p => Assert.Equal("api_key:" + _a.ApiKey[..11], p.GetProperty("actor").GetString()));
+        Assert.Equal(
+            [$"Clinic {_bIds.Clinic}", $"Patient {_bIds.Patient}", $"Patient {_bIds.Patient}"],
+            probes.Select(p => $"{p.GetProperty("objectType").GetString()} {p.GetProperty("objectIds")[0].GetString()}").Order());
+
+        // Beta sees only its own three creations, and Alpha cannot fetch them by ID.
+        var b = await _b.Client.DataAsync(events);
+        Assert.Equal(3, b.At("auditEvents.totalCount").GetInt32());
+        Assert.All(b.At("auditEvents.nodes").EnumerateArray(), n => Assert.Equal("api_key:" + _b.ApiKey[..11], n.GetProperty("actor").GetString()));
+        foreach (var node in b.At("auditEvents.nodes").EnumerateArray())
+        {
+            var id = node.GetProperty("id").GetString();
+            var foreign = await _a.Client.DataAsync("query($id: ID!) { node(id: $id) { id } }", new { id });
+            Assert.Equal(JsonValueKind.Null, foreign.GetProperty("node").ValueKind);
+            Assert.Equal(id, (await _b.Client.DataAsync("query($id: ID!) { node(id: $id) { id } }", new { id })).At("node.id").GetString());
+        }
+
+        var bIds = b.At("auditEvents.nodes").EnumerateArray().Select(n => n.GetProperty("id").GetString()).ToHashSet();
+        Assert.DoesNotContain(probes, p => bIds.Contains(p.GetProperty("id").GetString()));
+    }
+
+    [Fact]
     public async Task The_partner_catalog_is_shared_by_every_organization()
     {
         if (Unavailable)
