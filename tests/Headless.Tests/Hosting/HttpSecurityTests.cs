@@ -77,7 +77,7 @@ public sealed class HttpSecurityTests
     [Fact]
     public async Task An_unhandled_exception_answers_500_with_only_a_code_and_the_correlation_id_that_is_logged()
     {
-        var logs = new LogCapture();
+        var logs = new LogRecorder(LogLevel.Information);
         await using var app = HeadlessApp.Sqlite(services: s =>
         {
             s.AddSingleton<ILoggerProvider>(logs);
@@ -92,17 +92,17 @@ public sealed class HttpSecurityTests
         Assert.Equal(["code", "correlationId"], body.EnumerateObject().Select(p => p.Name).ToList());
         Assert.Equal("INTERNAL_SERVER_ERROR", body.GetProperty("code").GetString());
         var id = body.GetProperty("correlationId").GetString()!;
-        var line = Assert.Single(logs.Lines, l => l.Level == LogLevel.Error && l.Message.Contains(id, StringComparison.Ordinal));
+        var line = Assert.Single(logs.Entries, l => l.Level == LogLevel.Error && l.Message.Contains(id, StringComparison.Ordinal));
         Assert.DoesNotContain(ThrowingEndpoint.Sentinel, line.Message, StringComparison.Ordinal);
         Assert.Null(line.Exception);
-        Assert.DoesNotContain(logs.Lines, l => l.Message.Contains(ThrowingEndpoint.Sentinel, StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.Entries, l => l.Message.Contains(ThrowingEndpoint.Sentinel, StringComparison.Ordinal));
         Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
     }
 
     [Fact]
     public async Task A_resolver_exception_is_masked_and_carries_the_correlation_id_that_is_logged()
     {
-        var logs = new LogCapture();
+        var logs = new LogRecorder(LogLevel.Information);
         await using var app = HeadlessApp.Sqlite(services: s =>
         {
             s.AddSingleton<ILoggerProvider>(logs);
@@ -118,10 +118,10 @@ public sealed class HttpSecurityTests
         Assert.Equal("Error trying to resolve field 'patients'.", r.Body.At("errors.0.message").GetString());
         Assert.DoesNotContain(FailingInterceptor.Sentinel, r.Raw, StringComparison.Ordinal);
         var id = r.Body.At("errors.0.extensions.correlationId").GetString()!;
-        Assert.Contains(logs.Lines, l => l.Level == LogLevel.Error && l.Message.Contains(id, StringComparison.Ordinal) && l.Message.Contains("patients", StringComparison.Ordinal));
+        Assert.Contains(logs.Entries, l => l.Level == LogLevel.Error && l.Message.Contains(id, StringComparison.Ordinal) && l.Message.Contains("patients", StringComparison.Ordinal));
 
         // The service's own lines; EF Core's query-failure line is EF's (see README "Security").
-        Assert.DoesNotContain(logs.Lines, l => l.Category.StartsWith("Headless", StringComparison.Ordinal) && l.Message.Contains(FailingInterceptor.Sentinel, StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.Entries, l => l.Category.StartsWith("Headless", StringComparison.Ordinal) && l.Message.Contains(FailingInterceptor.Sentinel, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -146,13 +146,13 @@ public sealed class HttpSecurityTests
     [InlineData("Host=127.0.0.1;Port=1;Database=none;Username=none;Timeout=2;SSL Mode=VerifyFull", false)]
     public async Task Outside_development_a_server_connection_without_required_tls_is_warned_about_at_start_up(string connectionString, bool warned)
     {
-        var logs = new LogCapture();
+        var logs = new LogRecorder(LogLevel.Information);
         await using var app = HeadlessApp.On(DatabaseProvider.Postgres, connectionString, new Dictionary<string, string?> { ["Headless:Database:MigrateOnStartup"] = "false" });
         await using var started = app.WithWebHostBuilder(b => b.ConfigureServices(s => s.AddSingleton<ILoggerProvider>(logs)));
         using var http = started.CreateClient();
 
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/live")).StatusCode);
-        Assert.Equal(warned, logs.Lines.Any(l => l.Level == LogLevel.Warning && l.Message.Contains("does not require TLS", StringComparison.Ordinal)));
+        Assert.Equal(warned, logs.Entries.Any(l => l.Level == LogLevel.Warning && l.Message.Contains("does not require TLS", StringComparison.Ordinal)));
     }
 
     [Theory]
