@@ -43,6 +43,33 @@ public abstract class TenantIsolationTests(DatabaseProvider provider, PostgresSe
         Assert.Equal(0, a.At("patients.totalCount").GetInt32());
     }
 
+    [Fact]
+    public async Task The_tenant_comes_from_the_credential_only_and_a_probe_through_headers_is_recorded()
+    {
+        if (Unavailable)
+        {
+            return;
+        }
+
+        // Headers a proxy or a client might send to pick a tenant are ignored: the credential decides.
+        using var http = App.CreateClient();
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _a.ApiKey);
+        http.DefaultRequestHeaders.Add("X-Tenant-ID", _b.OrganizationGlobalId);
+        http.DefaultRequestHeaders.Add("X-Organization-Id", _b.OrganizationId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var client = new GraphQLClient(http, null);
+        var a = await client.DataAsync("query($id: ID!) { viewer { organization { id name } } patients { totalCount } node(id: $id) { id } }", new { id = _bIds.Patient });
+
+        Assert.Equal(_a.OrganizationGlobalId, a.At("viewer.organization.id").GetString());
+        Assert.Equal("Alpha Health", a.At("viewer.organization.name").GetString());
+        Assert.Equal(0, a.At("patients.totalCount").GetInt32());
+        Assert.Equal(JsonValueKind.Null, a.GetProperty("node").ValueKind);
+
+        // The attempt on B's patient is in A's audit trail, as a probe (and nowhere in B's).
+        await App.DrainAuditAsync();
+        var probes = (await _a.Client.DataAsync("query($id: ID!) { auditEvents(filter: { objectId: $id, outcome: NOT_FOUND }) { totalCount } }", new { id = _bIds.Patient })).At("auditEvents.totalCount").GetInt32();
+        Assert.Equal(1, probes);
+    }
+
     [Theory]
     [InlineData("Bianca")]
     [InlineData("B-1")]
