@@ -242,8 +242,7 @@ public sealed class CartService(IDbContextFactory<HeadlessDbContext> contexts, T
         }
 
         cart.Touch(now);
-        await db.SaveChangesAsync(ct);
-        return new CartEditResult(cart, []);
+        return await SaveAsync(db, cart, lines.Count, ct);
     }
 
     private async Task<CartEditResult> UpdateLinesOnceAsync(HeadlessDbContext db, string cartGlobalId, IReadOnlyList<CartLineUpdateInput> inputs, int? expectedVersion, CancellationToken ct)
@@ -391,8 +390,7 @@ public sealed class CartService(IDbContextFactory<HeadlessDbContext> contexts, T
         }
 
         cart.Touch(now);
-        await db.SaveChangesAsync(ct);
-        return new CartEditResult(cart, []);
+        return await SaveAsync(db, cart, lines.Count, ct);
     }
 
     private async Task<CartEditResult> RemoveLinesOnceAsync(HeadlessDbContext db, string cartGlobalId, IReadOnlyList<string> lineIds, int? expectedVersion, CancellationToken ct)
@@ -439,9 +437,19 @@ public sealed class CartService(IDbContextFactory<HeadlessDbContext> contexts, T
             return mismatch;
         }
 
+        var remaining = await db.CartLines.CountAsync(l => l.CartId == cart.Id, ct) - lines.Count;
         db.CartLines.RemoveRange(lines.Values);
         cart.Touch(clock.GetUtcNow());
+        return await SaveAsync(db, cart, remaining, ct);
+    }
+
+    /// <summary>Saves an edit and its cart.changed event in one transaction: the log has the edit exactly when the cart does.</summary>
+    private static async Task<CartEditResult> SaveAsync(HeadlessDbContext db, Cart cart, int lineCount, CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        CartEvents.Changed(db, cart, lineCount);
         await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
         return new CartEditResult(cart, []);
     }
 

@@ -177,6 +177,11 @@ public sealed class CheckoutService(
         db.CartValidations.Add(validation);
         db.Orders.Add(order);
         await db.SaveChangesAsync(ct);
+
+        // The events last, once the order has its key: the log's counter is held only from here to the commit.
+        OrderEvents.Created(db, order, now);
+        CartEvents.Changed(db, cart, lines.Count);
+        await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return (order.Id, null);
 

@@ -65,6 +65,8 @@ public abstract class HeadlessDbContext(DbContextOptions options, TenantContext 
 
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
 
+    public DbSet<Events.DomainEvent> Events => Set<Events.DomainEvent>();
+
     /// <summary>The Data Protection key ring that encrypts secrets at rest (README "Secrets at rest"). Platform data, not a tenant's.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 

@@ -11,6 +11,9 @@ namespace Headless.GraphQL;
 /// <summary>A page of a list, Relay style.</summary>
 public sealed record Connection<T>(IReadOnlyList<Edge<T>> Edges, PageInfo PageInfo, int TotalCount) : IConnection
 {
+    /// <summary>When set, totalCount is counted only if a query asks for it (and <see cref="TotalCount"/> is ignored).</summary>
+    public Func<Task<int>>? CountTotal { get; init; }
+
     IEnumerable<object?> IConnection.Nodes => Edges.Select(e => (object?)e.Node);
 }
 
@@ -157,6 +160,7 @@ public sealed class ConnectionType<TNodeType, T> : ObjectGraphType<Connection<T>
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<TNodeType>>>>("nodes")
             .Description("The items on this page, without cursors.").Resolve(c => c.Source.Edges.Select(e => e.Node));
         Field<NonNullGraphType<PageInfoType>>("pageInfo").Description("Cursors and whether more items follow.").Resolve(c => c.Source.PageInfo);
-        Field(x => x.TotalCount).Description("How many items the whole list holds with the same filters, across all pages.");
+        Field<NonNullGraphType<IntGraphType>>("totalCount").Description("How many items the whole list holds with the same filters, across all pages.")
+            .ResolveAsync(async c => c.Source.CountTotal is { } count ? await count() : c.Source.TotalCount);
     }
 }

@@ -6,6 +6,7 @@ using Headless.Checkout;
 using Headless.Clinics;
 using Headless.Data;
 using Headless.Demo;
+using Headless.Events;
 using Headless.Fulfillment;
 using Headless.GraphQL;
 using Headless.Orders;
@@ -53,6 +54,7 @@ public static class HeadlessServiceCollectionExtensions
         services.AddCheckout();
         services.AddFulfillment();
         services.AddOutbox();
+        services.AddEvents();
         services.AddPartnerEvents();
         services.AddDemo();
         return services;

@@ -127,21 +127,13 @@ public sealed class OrderLineDecisions(HeadlessDatabase database, PaymentSettlem
 internal sealed class CaptureSweep(PaymentSettlement settlement, Microsoft.Extensions.Options.IOptions<PaymentOptions> options, TimeProvider clock, ILogger<CaptureSweep> logger)
     : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.CaptureSweepInterval, clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await SweepOnceAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                logger.LogError("Capture sweep failed: {ExceptionType}", ex.GetType().Name);
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Shared.IntervalLoop.RunAsync(
+            options.Value.CaptureSweepInterval,
+            clock,
+            SweepOnceAsync,
+            ex => logger.LogError("Capture sweep failed: {ExceptionType}", ex.GetType().Name),
+            stoppingToken);
 
     public async Task SweepOnceAsync(CancellationToken ct)
     {

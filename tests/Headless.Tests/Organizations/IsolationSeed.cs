@@ -83,6 +83,7 @@ public static class IsolationSeed
             ["OrderLine"] = [("submitted", orderLines[0]), ("rejected", orderLines[1])],
             [OutboxMessageType.TypeName] = [("parked", parked), ("pending", pending)],
             [Headless.Audit.AuditEvent.TypeName] = [("event", auditEvent)],
+            [Headless.Events.EventType.TypeName] = [("event", await LogEventAsync(app, tenant.OrganizationId))],
         };
         return new SeededTenant(tenant, ids);
     }
@@ -119,6 +120,14 @@ public static class IsolationSeed
         await using var db = app.Database.CreatePlatformContext();
         var id = await db.AuditEvents.IgnoreQueryFilters().Where(e => e.OrganizationId == organizationId).OrderBy(e => e.Id).Select(e => e.Id).FirstAsync();
         return GlobalId.Encode(Headless.Audit.AuditEvent.TypeName, id);
+    }
+
+    /// <summary>The organization's first event-log entry (its cart edits wrote it).</summary>
+    private static async Task<string> LogEventAsync(HeadlessApp app, long organizationId)
+    {
+        await using var db = app.Database.CreatePlatformContext();
+        var id = await db.Events.IgnoreQueryFilters().Where(e => e.OrganizationId == organizationId).OrderBy(e => e.Position).Select(e => e.Id).FirstAsync();
+        return GlobalId.Encode(Headless.Events.EventType.TypeName, id);
     }
 
     /// <summary>The shared catalog's IDs by node type: the same objects for every organization.</summary>

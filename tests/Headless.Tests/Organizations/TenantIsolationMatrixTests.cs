@@ -61,6 +61,12 @@ public sealed class TenantIsolationMatrixTests : IAsyncLifetime
         ["AuditEventFilter.objectId"] = "Patient",
     };
 
+    /// <summary>Node types whose entity class has another name than the GraphQL type.</summary>
+    private static readonly Dictionary<string, string> EntityNames = new(StringComparer.Ordinal)
+    {
+        ["Event"] = "DomainEvent",
+    };
+
     /// <summary>Node types that belong to no organization: the partner catalog, the same for everyone.</summary>
     private static readonly HashSet<string> SharedTypes = ["Pharmacy", "Product", "Offering"];
 
@@ -408,7 +414,8 @@ public sealed class TenantIsolationMatrixTests : IAsyncLifetime
         }
 
         await using var db = _app.Database.CreatePlatformContext();
-        var entity = db.Model.GetEntityTypes().Single(e => e.ClrType.Name == type && !e.IsOwned());
+        var clrName = EntityNames.GetValueOrDefault(type, type);
+        var entity = db.Model.GetEntityTypes().Single(e => e.ClrType.Name == clrName && !e.IsOwned());
         var table = entity.GetTableName()!;
         var connection = db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync();
