@@ -1,3 +1,4 @@
+using Headless.Shared;
 using Headless.Clinics;
 using Headless.Data;
 using Headless.Organizations;

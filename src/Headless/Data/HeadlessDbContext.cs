@@ -5,6 +5,7 @@ using Headless.Carts;
 using Headless.Catalog;
 using Headless.Clinics;
 using Headless.Fulfillment;
+using Headless.Outbox;
 using Headless.Orders;
 using Headless.Organizations;
 using Headless.Patients;

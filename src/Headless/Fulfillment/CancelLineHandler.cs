@@ -1,6 +1,7 @@
 using Headless.Data;
 using Headless.Orders;
 using Microsoft.EntityFrameworkCore;
+using Headless.Outbox;
 
 namespace Headless.Fulfillment;
 
@@ -18,7 +19,7 @@ internal sealed class CancelLineHandler(HeadlessDatabase database, IPharmacyAdap
 
     public async Task HandleAsync(OutboxMessage message, CancellationToken ct)
     {
-        var payload = Outbox.Read<CancelPartnerLine>(message);
+        var payload = OutboxQueue.Read<CancelPartnerLine>(message);
         await using var db = database.CreatePlatformContext();
         var line = await db.OrderLines.IgnoreQueryFilters().AsNoTracking().Include(l => l.Order).FirstAsync(l => l.Id == payload.OrderLineId, ct);
         var partnerOrder = line.PartnerOrderId is { } id ? await db.PartnerOrders.IgnoreQueryFilters().AsNoTracking().FirstAsync(p => p.Id == id, ct) : null;

@@ -4,6 +4,7 @@ using Headless.GraphQL;
 using Headless.Orders;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Headless.Outbox;
 
 namespace Headless.Fulfillment;
 
@@ -31,7 +32,7 @@ internal sealed class SubmitPartnerOrderHandler(HeadlessDatabase database, IPhar
 
     public async Task HandleAsync(OutboxMessage message, CancellationToken ct)
     {
-        var payload = Outbox.Read<SubmitPartnerOrder>(message);
+        var payload = OutboxQueue.Read<SubmitPartnerOrder>(message);
         await using var db = database.CreatePlatformContext();
         var partnerOrder = await db.PartnerOrders.IgnoreQueryFilters().FirstAsync(p => p.Id == payload.PartnerOrderId, ct);
         if (partnerOrder.Status == PartnerOrderStatus.Submitted)

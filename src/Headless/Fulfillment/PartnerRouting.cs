@@ -1,6 +1,7 @@
 using Headless.Data;
 using Headless.Orders;
 using Headless.Tracking;
+using Headless.Outbox;
 
 namespace Headless.Fulfillment;
 
@@ -30,7 +31,7 @@ public static class PartnerRouting
                 db.OrderLineEvents.Add(new OrderLineEvent(order.OrganizationId, line.Id, now, EventSource.Payment, OrderLineStatus.PendingPayment, OrderLineStatus.Submitted, null, "Payment authorized; routed to the pharmacy.", null, line.Sequence));
             }
 
-            Outbox.Enqueue(db, SubmitKind, SubmitKey(partnerOrder.Id), new SubmitPartnerOrder(partnerOrder.Id), order.OrganizationId, now);
+            OutboxQueue.Enqueue(db, SubmitKind, SubmitKey(partnerOrder.Id), new SubmitPartnerOrder(partnerOrder.Id), order.OrganizationId, now);
         }
 
         await db.SaveChangesAsync(ct);

@@ -8,6 +8,7 @@ using Headless.Data;
 using Headless.Demo;
 using Headless.Events;
 using Headless.Fulfillment;
+using Headless.Outbox;
 using Headless.GraphQL;
 using Headless.Orders;
 using Headless.Organizations;

@@ -1,3 +1,4 @@
+using Headless.Shared;
 using Headless.Carts;
 using Headless.Clinics;
 using Headless.Data;

@@ -53,7 +53,7 @@ public sealed class OrderLineDecisions(HeadlessDatabase database, PaymentSettlem
                 return $"A {line.Status} line can no longer be cancelled; lines can be cancelled until the pharmacy starts compounding.";
             }
 
-            Fulfillment.Outbox.Enqueue(db, Fulfillment.CancelLineHandler.CancelKind, Fulfillment.CancelLineHandler.Key(lineId), new Fulfillment.CancelPartnerLine(lineId), line.OrganizationId, now);
+            Outbox.OutboxQueue.Enqueue(db, Fulfillment.CancelLineHandler.CancelKind, Fulfillment.CancelLineHandler.Key(lineId), new Fulfillment.CancelPartnerLine(lineId), line.OrganizationId, now);
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
             orderId = line.OrderId;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Headless.Carts;
 using Headless.Data;
 using Headless.Fulfillment;
+using Headless.Outbox;
 using Headless.GraphQL;
 using Headless.Orders;
 using Headless.Payments;

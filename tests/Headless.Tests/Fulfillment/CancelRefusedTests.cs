@@ -1,5 +1,6 @@
 using Headless.Catalog;
 using Headless.Fulfillment;
+using Headless.Outbox;
 using Headless.Tests.Checkout;
 using Headless.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;

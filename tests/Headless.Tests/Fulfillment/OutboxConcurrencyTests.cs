@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Headless.Fulfillment;
+using Headless.Outbox;
 using Headless.Tests.Infrastructure;
 
 namespace Headless.Tests.Fulfillment;

@@ -1,5 +1,6 @@
 using Headless.Data;
 using Headless.Fulfillment;
+using Headless.Outbox;
 using Headless.Organizations;
 using Headless.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -207,7 +208,7 @@ public abstract class OutboxLeaseTests(DatabaseProvider provider, PostgresServer
         {
             db.Organizations.Add(new Organization("Fresh", "fresh-slug", now));
             db.Organizations.Add(new Organization("Clash", "taken-slug", now));
-            Outbox.Enqueue(db, Kind, "with-failing-change", new { n = 1 }, null, now);
+            OutboxQueue.Enqueue(db, Kind, "with-failing-change", new { n = 1 }, null, now);
             await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
         }
 
@@ -216,7 +217,7 @@ public abstract class OutboxLeaseTests(DatabaseProvider provider, PostgresServer
         await using (var db = App.Database.CreatePlatformContext())
         {
             db.Organizations.Add(new Organization("Other", "other-slug", now));
-            Outbox.Enqueue(db, Kind, "queued-1", new { n = 2 }, null, now);
+            OutboxQueue.Enqueue(db, Kind, "queued-1", new { n = 2 }, null, now);
             await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
         }
 
@@ -224,7 +225,7 @@ public abstract class OutboxLeaseTests(DatabaseProvider provider, PostgresServer
         await using (var db = App.Database.CreatePlatformContext())
         {
             db.Organizations.Add(new Organization("Good", "good-slug", now));
-            Outbox.Enqueue(db, Kind, "with-good-change", new { n = 3 }, null, now);
+            OutboxQueue.Enqueue(db, Kind, "with-good-change", new { n = 3 }, null, now);
             await db.SaveChangesAsync();
         }
 

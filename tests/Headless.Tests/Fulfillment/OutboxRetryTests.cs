@@ -1,6 +1,7 @@
 using System.Text.Json;
 using GraphQL.Types;
 using Headless.Fulfillment;
+using Headless.Outbox;
 using Headless.GraphQL;
 using Headless.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;

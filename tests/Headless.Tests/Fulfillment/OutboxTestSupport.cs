@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Headless.Fulfillment;
+using Headless.Outbox;
 using Headless.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -61,7 +62,7 @@ internal static class OutboxTestSupport
     {
         await using var db = app.Database.CreatePlatformContext();
         var messages = Enumerable.Range(1, count)
-            .Select(i => Outbox.Enqueue(db, kind, $"{keyPrefix}-{i}", new { n = i }, organizationId, app.Clock.GetUtcNow()))
+            .Select(i => OutboxQueue.Enqueue(db, kind, $"{keyPrefix}-{i}", new { n = i }, organizationId, app.Clock.GetUtcNow()))
             .ToList();
         await db.SaveChangesAsync();
         return messages.Select(m => m.Id).ToList();

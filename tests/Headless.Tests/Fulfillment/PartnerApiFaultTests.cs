@@ -1,5 +1,6 @@
 using Headless.Data;
 using Headless.Fulfillment;
+using Headless.Outbox;
 using Headless.GraphQL;
 using Headless.Partners;
 using Headless.Tests.Infrastructure;

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Headless.Catalog;
 using Headless.Fulfillment;
+using Headless.Outbox;
 using Headless.GraphQL;
 using Headless.Tests.Checkout;
 using Headless.Tests.Infrastructure;

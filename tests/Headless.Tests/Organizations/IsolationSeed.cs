@@ -1,4 +1,5 @@
 using Headless.Fulfillment;
+using Headless.Outbox;
 using Headless.GraphQL;
 using Headless.Orders;
 using Headless.Tests.Infrastructure;

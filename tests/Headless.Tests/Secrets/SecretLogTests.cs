@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using Headless.Data;
 using Headless.Fulfillment;
+using Headless.Outbox;
 using Headless.Tests.Fulfillment;
 using Headless.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,7 @@
 using System.Net;
 using Headless.Data;
 using Headless.Fulfillment;
+using Headless.Outbox;
 using Headless.Shared;
 using Headless.Tests.Fulfillment;
 using Headless.Tests.Infrastructure;

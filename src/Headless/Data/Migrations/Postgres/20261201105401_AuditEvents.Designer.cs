@@ -414,7 +414,7 @@ namespace Headless.Data.Migrations.Postgres
                     b.ToTable("Clinics", (string)null);
                 });
 
-            modelBuilder.Entity("Headless.Fulfillment.OutboxMessage", b =>
+            modelBuilder.Entity("Headless.Outbox.OutboxMessage", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()

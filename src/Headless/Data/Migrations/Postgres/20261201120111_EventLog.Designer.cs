@@ -485,7 +485,7 @@ namespace Headless.Data.Migrations.Postgres
                     b.ToTable("EventStreams", (string)null);
                 });
 
-            modelBuilder.Entity("Headless.Fulfillment.OutboxMessage", b =>
+            modelBuilder.Entity("Headless.Outbox.OutboxMessage", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()

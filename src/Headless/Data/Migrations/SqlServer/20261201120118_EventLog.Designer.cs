@@ -486,7 +486,7 @@ namespace Headless.Data.Migrations.SqlServer
                     b.ToTable("EventStreams", (string)null);
                 });
 
-            modelBuilder.Entity("Headless.Fulfillment.OutboxMessage", b =>
+            modelBuilder.Entity("Headless.Outbox.OutboxMessage", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()

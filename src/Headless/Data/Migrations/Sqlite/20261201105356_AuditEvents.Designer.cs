@@ -393,7 +393,7 @@ namespace Headless.Data.Migrations.Sqlite
                     b.ToTable("Clinics", (string)null);
                 });
 
-            modelBuilder.Entity("Headless.Fulfillment.OutboxMessage", b =>
+            modelBuilder.Entity("Headless.Outbox.OutboxMessage", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()

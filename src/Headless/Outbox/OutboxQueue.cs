@@ -1,10 +1,10 @@
 using System.Text.Json;
 using Headless.Data;
 
-namespace Headless.Fulfillment;
+namespace Headless.Outbox;
 
 /// <summary>Writes work into the outbox as part of the caller's unit of work: it commits (or not) with the change that caused it.</summary>
-public static class Outbox
+public static class OutboxQueue
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -18,16 +18,4 @@ public static class Outbox
 
     public static T Read<T>(OutboxMessage message) =>
         JsonSerializer.Deserialize<T>(message.Payload, Json) ?? throw new InvalidOperationException($"Outbox message {message.Id} has no payload.");
-}
-
-/// <summary>
-/// Delivers one kind of outbox message. Returning means delivered; throwing means try again later (with
-/// back-off) until the message is parked. Delivery is at least once, so a handler must be idempotent:
-/// use <see cref="OutboxMessage.Key"/> as the idempotency key towards the other side.
-/// </summary>
-public interface IOutboxHandler
-{
-    string Kind { get; }
-
-    Task HandleAsync(OutboxMessage message, CancellationToken ct);
 }

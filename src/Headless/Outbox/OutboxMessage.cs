@@ -1,6 +1,6 @@
 using Headless.Shared;
 
-namespace Headless.Fulfillment;
+namespace Headless.Outbox;
 
 /// <summary>Outbox message statuses, stored as strings.</summary>
 public static class OutboxStatus

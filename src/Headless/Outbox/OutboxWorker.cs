@@ -1,7 +1,7 @@
 using Headless.Data;
 using Microsoft.Extensions.Options;
 
-namespace Headless.Fulfillment;
+namespace Headless.Outbox;
 
 /// <summary>
 /// Runs <see cref="OutboxOptions.Workers"/> drain loops (one on SQLite), each with its own lease owner id

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Headless.Fulfillment;
+namespace Headless.Outbox;
 
 /// <summary>Settings under Headless:Outbox: how workers lease, deliver and retry outbox messages.</summary>
 public sealed class OutboxOptions : IValidatableObject

@@ -1,0 +1,54 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Headless.Catalog;
+
+internal sealed class PharmacyConfiguration : IEntityTypeConfiguration<Pharmacy>
+{
+    public void Configure(EntityTypeBuilder<Pharmacy> b)
+    {
+        b.ToTable("Pharmacies");
+        b.Property(x => x.Name).HasMaxLength(200);
+        b.Property(x => x.Currency).HasMaxLength(3);
+        b.OwnsMany(x => x.ShipsTo, s =>
+        {
+            s.ToTable("PharmacyShippingStates");
+            s.WithOwner().HasForeignKey("PharmacyId");
+            s.Property(x => x.State).HasMaxLength(2);
+            s.HasKey("PharmacyId", nameof(PharmacyShippingState.State));
+        });
+        b.Navigation(x => x.ShipsTo).UsePropertyAccessMode(PropertyAccessMode.Field);
+        b.Property(x => x.ApiBaseUrl).HasMaxLength(500);
+        b.Property(x => x.TokenEndpoint).HasMaxLength(500);
+        b.Property(x => x.ClientId).HasMaxLength(200);
+        b.Ignore(x => x.HasIntegration);
+    }
+}
+
+internal sealed class ProductConfiguration : IEntityTypeConfiguration<Product>
+{
+    public void Configure(EntityTypeBuilder<Product> b)
+    {
+        b.ToTable("Products");
+        b.Property(x => x.Name).HasMaxLength(200);
+        b.Property(x => x.Strength).HasMaxLength(100);
+        b.Property(x => x.Form).HasMaxLength(100);
+        b.Property(x => x.ControlledSchedule).HasMaxLength(3);
+        b.Property(x => x.SearchText).HasMaxLength(402);
+        b.Ignore(x => x.IsControlled);
+    }
+}
+
+internal sealed class OfferingConfiguration : IEntityTypeConfiguration<Offering>
+{
+    public void Configure(EntityTypeBuilder<Offering> b)
+    {
+        b.ToTable("Offerings");
+        b.Property(x => x.Currency).HasMaxLength(3);
+
+        b.HasOne(x => x.Product).WithMany().HasForeignKey(x => x.ProductId).OnDelete(DeleteBehavior.Restrict);
+        b.HasOne(x => x.Pharmacy).WithMany().HasForeignKey(x => x.PharmacyId).OnDelete(DeleteBehavior.Restrict);
+        b.HasIndex(x => new { x.ProductId, x.PharmacyId }).IsUnique();
+        b.Ignore(x => x.IsAvailable);
+    }
+}
