@@ -4,7 +4,7 @@ using Headless.Carts;
 using Headless.Catalog;
 using Headless.Data;
 using Headless.GraphQL;
-using Headless.Validation;
+using Headless.Carts.Validation;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -97,7 +97,7 @@ public class CartValidationBenchmarks
     /// <summary>The rules alone, in memory, over rows loaded once: how much of Validate is not SQL.</summary>
     [Benchmark]
     public List<CartIssue> EvaluateRules() =>
-        CartValidator.Evaluate(_lines, _alternatives, [], DateOnly.FromDateTime(DateTime.UtcNow), new Headless.Validation.ValidationOptions());
+        CartValidator.Evaluate(_lines, _alternatives, [], DateOnly.FromDateTime(DateTime.UtcNow), new Headless.Carts.Validation.ValidationOptions());
 
     [Benchmark]
     public Task<string> CartValidateMutation() => _bench.ExecuteAsync(CartValidateMutationDocument, _variables);

@@ -1,4 +1,4 @@
-using Headless.Validation;
+using Headless.Carts.Validation;
 
 namespace Headless.Carts;
 

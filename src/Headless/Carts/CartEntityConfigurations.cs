@@ -2,7 +2,7 @@ using Headless.Shared;
 using Headless.Clinics;
 using Headless.Data;
 using Headless.Organizations;
-using Headless.Validation;
+using Headless.Carts.Validation;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 

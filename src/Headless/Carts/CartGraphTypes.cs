@@ -7,7 +7,7 @@ using Headless.GraphQL;
 using Headless.Patients;
 using Headless.Prescribers;
 using Headless.Shared;
-using Headless.Validation;
+using Headless.Carts.Validation;
 using Microsoft.EntityFrameworkCore;
 
 namespace Headless.Carts;

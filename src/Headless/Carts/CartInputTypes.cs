@@ -1,7 +1,7 @@
 using GraphQL.Types;
 using Headless.GraphQL;
 using Headless.Shared;
-using Headless.Validation;
+using Headless.Carts.Validation;
 
 namespace Headless.Carts;
 

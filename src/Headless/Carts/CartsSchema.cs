@@ -2,7 +2,7 @@ using GraphQL;
 using GraphQL.Types;
 using Headless.Data;
 using Headless.GraphQL;
-using Headless.Validation;
+using Headless.Carts.Validation;
 using Microsoft.EntityFrameworkCore;
 
 namespace Headless.Carts;

@@ -3,7 +3,7 @@ using GraphQL.Types;
 using Headless.Carts;
 using Headless.GraphQL;
 using Headless.Orders;
-using Headless.Validation;
+using Headless.Carts.Validation;
 
 namespace Headless.Checkout;
 

@@ -4,7 +4,7 @@ using Headless.Data;
 using Headless.GraphQL;
 using Headless.Orders;
 using Headless.Payments;
-using Headless.Validation;
+using Headless.Carts.Validation;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 

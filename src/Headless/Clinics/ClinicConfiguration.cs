@@ -1,4 +1,3 @@
-using Headless.Organizations;
 using Headless.Shared;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
@@ -16,7 +15,6 @@ internal sealed class ClinicConfiguration : IEntityTypeConfiguration<Clinic>
         b.OwnsOne(x => x.ShipTo, a => AddressMapping.MapAddress(a, "ShipTo"));
         b.Navigation(x => x.ShipTo).IsRequired();
         b.OwnsOne(x => x.BillingAddress, a => AddressMapping.MapAddress(a, "Billing"));
-        b.HasOne<Organization>().WithMany().HasForeignKey(x => x.OrganizationId).OnDelete(DeleteBehavior.Cascade);
         b.HasIndex(x => x.OrganizationId);
     }
 }

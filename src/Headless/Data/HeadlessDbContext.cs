@@ -11,8 +11,8 @@ using Headless.Organizations;
 using Headless.Patients;
 using Headless.Prescribers;
 using Headless.Shared;
-using Headless.Tracking;
-using Headless.Validation;
+using Headless.Orders.Lifecycle;
+using Headless.Carts.Validation;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 

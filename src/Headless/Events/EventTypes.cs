@@ -7,6 +7,7 @@ public static class EventTypes
     public const string OrderPaymentAuthorized = "order.payment_authorized";
     public const string OrderPaymentFailed = "order.payment_failed";
     public const string OrderPaymentCaptured = "order.payment_captured";
+    public const string OrderPaymentVoided = "order.payment_voided";
     public const string OrderRefunded = "order.refunded";
     public const string OrderLineStatusChanged = "order_line.status_changed";
     public const string CartChanged = "cart.changed";
@@ -18,6 +19,7 @@ public static class EventTypes
         [OrderPaymentAuthorized] = "The order's one payment was authorized; its lines went to the pharmacies. Payload: order number, total.",
         [OrderPaymentFailed] = "The authorization was declined or failed; the cart is open again. Payload: order number, failure code.",
         [OrderPaymentCaptured] = "The accepted lines were charged, once. Payload: order number, captured amount, the lines charged.",
+        [OrderPaymentVoided] = "No line was accepted: the authorization was released and nothing was charged. Payload: order number, the lines.",
         [OrderRefunded] = "A line declined after the capture was refunded for its amount. Payload: order number, line, amount, refunded total.",
         [OrderLineStatusChanged] = "An order line changed: status, hold owner or reason, or tracking. Payload: line and order numbers, patient external id, from, to, reason code, owner, tracking, sequence.",
         [CartChanged] = "A clinic's cart was edited, frozen for checkout, reopened or checked out. Payload: cart version, line count, status.",

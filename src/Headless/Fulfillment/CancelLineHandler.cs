@@ -1,21 +1,15 @@
 using Headless.Data;
 using Headless.Orders;
+using Headless.Orders.Lifecycle;
 using Microsoft.EntityFrameworkCore;
 using Headless.Outbox;
 
 namespace Headless.Fulfillment;
 
-/// <summary>Payload of a partner-order.cancel-line outbox message.</summary>
-public sealed record CancelPartnerLine(long OrderLineId);
-
 /// <summary>Tells a line's pharmacy that the clinic cancelled it. Queued in the same transaction as the cancellation.</summary>
 internal sealed class CancelLineHandler(HeadlessDatabase database, IPharmacyAdapter adapter, OrderLineDecisions decisions, ILogger<CancelLineHandler> logger) : IOutboxHandler
 {
-    public const string CancelKind = "partner-order.cancel-line";
-
-    public string Kind => CancelKind;
-
-    public static string Key(long orderLineId) => $"order-line-{orderLineId}-cancel";
+    public string Kind => LineOutbox.CancelAtPharmacyKind;
 
     public async Task HandleAsync(OutboxMessage message, CancellationToken ct)
     {

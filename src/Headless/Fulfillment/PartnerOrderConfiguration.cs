@@ -15,5 +15,8 @@ internal sealed class PartnerOrderConfiguration : IEntityTypeConfiguration<Partn
         b.HasOne<Order>().WithMany().HasForeignKey(x => x.OrderId).OnDelete(DeleteBehavior.Cascade);
         b.HasOne<Pharmacy>().WithMany().HasForeignKey(x => x.PharmacyId).OnDelete(DeleteBehavior.Restrict);
         b.HasIndex(x => new { x.OrderId, x.PharmacyId }).IsUnique();
+
+        // Declared from this side: an order line knows its partner order's key, not the partner order type.
+        b.HasMany<OrderLine>().WithOne().HasForeignKey(x => x.PartnerOrderId).OnDelete(DeleteBehavior.Restrict);
     }
 }

@@ -1,6 +1,5 @@
 using Headless.Data;
 using Headless.Orders;
-using Headless.Tracking;
 using Headless.Outbox;
 
 namespace Headless.Fulfillment;
@@ -12,7 +11,7 @@ public static class PartnerRouting
 
     public static string SubmitKey(long partnerOrderId) => $"partner-order-{partnerOrderId}-submit";
 
-    /// <summary>Runs inside the caller's transaction, after the order was authorized and saved.</summary>
+    /// <summary>Runs inside the caller's transaction, after the order was authorized and its lines moved to SUBMITTED (<see cref="Orders.Lifecycle.LineChanges"/>).</summary>
     public static async Task RouteAsync(HeadlessDbContext db, Order order, DateTimeOffset now, CancellationToken ct)
     {
         var partnerOrders = order.Lines
@@ -28,7 +27,6 @@ public static class PartnerRouting
             foreach (var line in lines)
             {
                 line.AssignPartnerOrder(partnerOrder.Id);
-                db.OrderLineEvents.Add(new OrderLineEvent(order.OrganizationId, line.Id, now, EventSource.Payment, OrderLineStatus.PendingPayment, OrderLineStatus.Submitted, null, "Payment authorized; routed to the pharmacy.", null, line.Sequence));
             }
 
             OutboxQueue.Enqueue(db, SubmitKind, SubmitKey(partnerOrder.Id), new SubmitPartnerOrder(partnerOrder.Id), order.OrganizationId, now);

@@ -20,7 +20,7 @@ using Headless.Prescribers;
 using Headless.RateLimiting;
 using Headless.Secrets;
 using Headless.Transport;
-using Headless.Validation;
+using Headless.Carts.Validation;
 
 namespace Headless.Hosting;
 

@@ -199,10 +199,6 @@ public sealed class Order : IEntity, ITenantOwned
         AuthorizedAt = now;
         CaptureDeadline = now + captureWithin;
         PaymentLeaseUntil = null;
-        foreach (var line in _lines)
-        {
-            line.Submit(now);
-        }
 
         Version++;
     }
@@ -221,10 +217,6 @@ public sealed class Order : IEntity, ITenantOwned
         PaymentFailureCode = code;
         PaymentFailureMessage = message;
         PaymentLeaseUntil = null;
-        foreach (var line in _lines)
-        {
-            line.FailPayment(now);
-        }
 
         Version++;
     }

@@ -52,7 +52,6 @@ internal sealed class OrderLineConfiguration : IEntityTypeConfiguration<OrderLin
         b.Property(x => x.TrackingCarrier).HasMaxLength(50);
         b.Property(x => x.TrackingNumber).HasMaxLength(100);
         b.Property(x => x.TrackingUrl).HasMaxLength(500);
-        b.HasOne<Fulfillment.PartnerOrder>().WithMany().HasForeignKey(x => x.PartnerOrderId).OnDelete(DeleteBehavior.Restrict);
         b.HasIndex(x => new { x.OrganizationId, x.Status, x.StatusSince });
         b.OwnsOne(x => x.ShipTo, a => AddressMapping.MapAddress(a, "ShipTo"));
         b.Navigation(x => x.ShipTo).IsRequired();

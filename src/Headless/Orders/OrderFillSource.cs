@@ -1,5 +1,5 @@
 using Headless.Data;
-using Headless.Validation;
+using Headless.Carts.Validation;
 using Microsoft.EntityFrameworkCore;
 
 namespace Headless.Orders;

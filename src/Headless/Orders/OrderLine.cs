@@ -1,7 +1,7 @@
 using System.Globalization;
 using Headless.Carts;
 using Headless.Shared;
-using Headless.Tracking;
+using Headless.Orders.Lifecycle;
 
 namespace Headless.Orders;
 
@@ -188,28 +188,6 @@ public sealed class OrderLine : IEntity, ITenantOwned
     {
         Move(OrderLineStatus.PaymentFailed, null, null, null, now);
         PaymentStatus = LinePaymentStatus.Failed;
-    }
-
-    /// <summary>
-    /// The pharmacy took the line on (SUBMITTED to RECEIVED). Throws when the lifecycle does not allow it.
-    /// Returns the audit event, which the caller saves in the same transaction (see <see cref="OrderLineDecisions"/>).
-    /// </summary>
-    public OrderLineEvent Accept(DateTimeOffset now) =>
-        Decide(new LineSignal(OrderLineStatus.Received, EventSource.Pharmacy, now), now);
-
-    /// <summary>The pharmacy rejected the line (allowed before SHIPPED). Throws when the lifecycle does not allow it.</summary>
-    public OrderLineEvent Reject(string reasonCode, string message, bool fixable, DateTimeOffset now) =>
-        Decide(new LineSignal(OrderLineStatus.Rejected, EventSource.Pharmacy, now, reasonCode, message, fixable), now);
-
-    /// <summary>The clinic cancelled the line (allowed before COMPOUNDING). Throws when the lifecycle does not allow it.</summary>
-    public OrderLineEvent Cancel(string? reason, DateTimeOffset now) =>
-        Decide(new LineSignal(OrderLineStatus.Cancelled, EventSource.Clinic, now, LineLifecycle.CancelledByClinic, string.IsNullOrWhiteSpace(reason) ? "Cancelled by the clinic." : reason.Trim(), false), now);
-
-    private OrderLineEvent Decide(LineSignal signal, DateTimeOffset now)
-    {
-        // Without the audit trail at hand, a held line is taken to have got no further than SUBMITTED.
-        var result = LineLifecycle.Apply(this, Status == OrderLineStatus.OnHold ? OrderLineStatus.Submitted : Status, signal, now);
-        return result.Event ?? throw new InvalidOperationException($"A {Status} line cannot become {signal.Status}: {result.Reason}");
     }
 
     internal void MarkCaptured()

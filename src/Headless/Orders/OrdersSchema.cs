@@ -1,9 +1,10 @@
+using Headless.Orders.Lifecycle;
 using GraphQL;
 using GraphQL.Types;
 using Headless.Carts;
 using Headless.Data;
 using Headless.GraphQL;
-using Headless.Validation;
+using Headless.Carts.Validation;
 using Microsoft.EntityFrameworkCore;
 
 namespace Headless.Orders;
@@ -113,10 +114,9 @@ public static class OrdersServiceCollectionExtensions
     public static IServiceCollection AddOrders(this IServiceCollection services)
     {
         services.AddSingleton<ISchemaContribution, OrdersSchema>();
+        services.AddSingleton<LineChanges>();
         services.AddSingleton<OrderLineDecisions>();
         services.AddScoped<OrderLineActions>();
-        services.AddSingleton<CaptureSweep>();
-        services.AddHostedService(sp => sp.GetRequiredService<CaptureSweep>());
         services.AddScoped<IActiveFillSource, OrderFillSource>();
         services.AddSingleton(new NodeLoader("Order", async (db, id, _, ct) => await OrdersSchema.LoadOrderAsync(db, id, ct)));
         services.AddSingleton(new NodeLoader("OrderLine", async (db, id, _, ct) =>

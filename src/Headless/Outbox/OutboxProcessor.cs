@@ -70,6 +70,40 @@ public sealed class OutboxProcessor(
     }
 
     /// <summary>
+    /// Delivers one message now, for the request that just committed it (so its consequence does not wait for a poll).
+    /// It is leased first exactly as a worker would lease it, with one conditional update, so a worker that got there
+    /// first keeps it and nothing is delivered twice. False when the message was not free to take.
+    /// </summary>
+    public async Task<bool> DeliverNowAsync(long messageId, CancellationToken ct)
+    {
+        var o = options.Value;
+        var workerId = $"now-{Guid.NewGuid():N}";
+        var now = clock.GetUtcNow().ToUniversalTime();
+        var until = now + o.LeaseDuration;
+        OutboxMessage? message;
+        await using (var db = database.CreatePlatformContext())
+        {
+            var taken = await db.OutboxMessages
+                .Where(m => m.Id == messageId && m.Status == OutboxStatus.Pending && m.NextAttemptAt <= now && (m.LeasedUntil == null || m.LeasedUntil < now))
+                .ExecuteUpdateAsync(s => s.SetProperty(m => m.LeasedUntil, until).SetProperty(m => m.LeaseOwner, workerId), ct);
+            if (taken == 0)
+            {
+                return false;
+            }
+
+            message = await db.OutboxMessages.AsNoTracking().FirstAsync(m => m.Id == messageId, ct);
+        }
+
+        if (!await DeliverAsync(message, workerId, o, ct))
+        {
+            await ReleaseAsync(workerId, [messageId]);
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>
     /// The wait before the next attempt after <paramref name="attempts"/> failures:
     /// min(MaxBackOff, BaseBackOff × 2^(attempts−1)), scaled by a jitter factor between 0.8 and 1.2
     /// (<paramref name="unitRandom"/> in [0, 1] maps onto it), in whole milliseconds.

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Unicode;
 using Headless.Orders;
-using Headless.Tracking;
+using Headless.Orders.Lifecycle;
 
 namespace Headless.Partners;
 

@@ -1,8 +1,7 @@
 using Headless.Data;
 using Headless.GraphQL;
-using Headless.Payments;
 using Headless.Secrets;
-using Headless.Tracking;
+using Headless.Orders.Lifecycle;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.EntityFrameworkCore;
 
@@ -26,7 +25,7 @@ namespace Headless.Partners;
 /// </summary>
 internal sealed class PartnerEventsEndpoint(
     HeadlessDatabase database,
-    PaymentSettlement settlement,
+    LineChanges changes,
     SecretProtector secrets,
     TimeProvider clock,
     ILogger<PartnerEventsEndpoint> logger)
@@ -121,23 +120,10 @@ internal sealed class PartnerEventsEndpoint(
             return;
         }
 
-        var (result, sequence, orderId) = outcome.Value;
+        var (result, sequence, _) = outcome;
         logger.LogInformation(
             "Callback {EventId} ({Type}) from pharmacy {PharmacyId} on line {LineId}: {Outcome} {From} -> {To}.",
             evt.Id, evt.Type, pharmacyKey, lineId, result.Outcome, result.FromStatus, result.ToStatus);
-
-        if (result.DecidesPayment)
-        {
-            try
-            {
-                await settlement.SettleAsync(orderId, CancellationToken.None);
-            }
-            catch (Exception ex)
-            {
-                // The change is committed and the sweep settles orders it finds decided; the pharmacy need not retry.
-                logger.LogError("Settling order {OrderId} after callback {EventId} failed: {ExceptionType}", orderId, evt.Id, ex.GetType().Name);
-            }
-        }
 
         await WriteAsync(context, StatusCodes.Status200OK, new { duplicate = false, changed = result.Changed, status = result.ToStatus, sequence });
     }
@@ -158,29 +144,21 @@ internal sealed class PartnerEventsEndpoint(
         return line is not null && line.PharmacyId == pharmacyId && LineLifecycle.IsRouted(line.Status) ? line.Id : null;
     }
 
-    /// <summary>Records the event and applies it to the line in one transaction. Null for a duplicate.</summary>
-    private async Task<(LineChangeResult Result, int Sequence, long OrderId)?> ProcessAsync(long pharmacyId, long lineId, PartnerEvent evt, CancellationToken ct)
+    /// <summary>
+    /// Records the event and applies it to the line on the line-change path, in one transaction. Null for a duplicate:
+    /// the record is checked under the line's lock, so a concurrent delivery of the same event waits, then sees it.
+    /// </summary>
+    private async Task<LineChangeOutcome?> ProcessAsync(long pharmacyId, long lineId, PartnerEvent evt, CancellationToken ct)
     {
         try
         {
-            await using var db = database.CreatePlatformContext();
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-
-            // The line's lock first: a concurrent delivery of the same event waits here, then sees the record.
-            await LineLifecycle.LockAsync(db, lineId, ct);
-            var records = db.Set<PartnerEventRecord>();
-            if (await records.AsNoTracking().AnyAsync(r => r.PharmacyId == pharmacyId && r.EventId == evt.Id, ct))
-            {
-                return null;
-            }
-
-            var now = clock.GetUtcNow();
-            var line = await db.OrderLines.IgnoreQueryFilters().FirstAsync(l => l.Id == lineId, ct);
-            records.Add(new PartnerEventRecord(pharmacyId, evt.Id, evt.Type, now));
-            var result = await LineLifecycle.ApplyAsync(db, line, evt.ToSignal(), now, ct);
-            await db.SaveChangesAsync(ct);
-            await tx.CommitAsync(ct);
-            return (result, line.Sequence, line.OrderId);
+            return await changes.ChangeAsync(
+                new LineChangeRequest(lineId, _ => evt.ToSignal())
+                {
+                    Admit = async (db, token) => !await db.Set<PartnerEventRecord>().AsNoTracking().AnyAsync(r => r.PharmacyId == pharmacyId && r.EventId == evt.Id, token),
+                    Alongside = (db, now) => db.Set<PartnerEventRecord>().Add(new PartnerEventRecord(pharmacyId, evt.Id, evt.Type, now)),
+                },
+                ct);
         }
         catch (DbUpdateException ex) when (!Contention.IsTransient(ex.InnerException ?? ex))
         {
@@ -196,7 +174,7 @@ internal sealed class PartnerEventsEndpoint(
         }
     }
 
-    private sealed record Processed((LineChangeResult Result, int Sequence, long OrderId)? Outcome);
+    private sealed record Processed(LineChangeOutcome? Outcome);
 
     private static Task<byte[]?> ReadBodyAsync(HttpContext context) => Transport.RequestBody.ReadLimitedAsync(context, MaxBodyBytes);
 

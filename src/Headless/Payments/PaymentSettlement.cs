@@ -1,8 +1,6 @@
-using Headless.Carts;
-using Headless.Catalog;
 using Headless.Data;
-using Headless.Fulfillment;
 using Headless.Orders;
+using Headless.Orders.Lifecycle;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -17,6 +15,8 @@ namespace Headless.Payments;
 public sealed class PaymentSettlement(
     HeadlessDatabase database,
     PaymentGateways gateways,
+    LineChanges lines,
+    IAuthorizationOutcomeHandler outcomes,
     IOptions<PaymentOptions> options,
     TimeProvider clock,
     ILogger<PaymentSettlement> logger) : IPaymentEventSink
@@ -101,8 +101,9 @@ public sealed class PaymentSettlement(
     }
 
     /// <summary>
-    /// Step 3 of checkout: submit the order and give the clinic a new cart, or keep it as failed, release its
-    /// stock and reopen the cart. Idempotent (a recorded outcome is returned as it is), so a transaction that
+    /// Step 3 of checkout: record the outcome on the order and its lines, and let checkout react in the same
+    /// transaction (<see cref="IAuthorizationOutcomeHandler"/>: route the lines and open the next cart, or release
+    /// the stock and reopen the cart). Idempotent (a recorded outcome is returned as it is), so a transaction that
     /// loses a race is simply run again.
     /// </summary>
     public async Task<Order> RecordAuthorizationAsync(long orderId, string gateway, AuthorizationResult result, CancellationToken ct)
@@ -131,32 +132,22 @@ public sealed class PaymentSettlement(
         }
 
         var now = clock.GetUtcNow();
-        var cart = await db.Carts.IgnoreQueryFilters().FirstAsync(c => c.Id == order.CartId, ct);
         if (result.Succeeded)
         {
-            order.MarkAuthorized(gateway, result.PaymentIntentId!, now, options.Value.CaptureAfter);
-            cart.CompleteCheckout(now);
+            await lines.RecordAuthorizationAsync(db, order, gateway, result.PaymentIntentId!, options.Value.CaptureAfter, now, ct);
             if (result.CustomerId is not null)
             {
                 (await db.Organizations.FirstAsync(o => o.Id == order.OrganizationId, ct)).SetPaymentCustomer(result.CustomerId);
             }
 
             await db.SaveChangesAsync(ct);
-
-            // Saved separately so the old cart has released the clinic's one open slot first.
-            db.Carts.Add(new Cart(order.OrganizationId, order.ClinicId, now));
-            await db.SaveChangesAsync(ct);
-
-            // Routing is decided in the same transaction as the payment: one partner order per pharmacy, its
-            // submission queued in the outbox, each line's move to SUBMITTED on its audit trail.
-            await PartnerRouting.RouteAsync(db, order, now, ct);
+            await outcomes.AuthorizedAsync(db, order, now, ct);
         }
         else
         {
-            order.MarkPaymentFailed(gateway, result.PaymentIntentId, result.DeclineCode ?? "declined", result.FailureMessage ?? "The payment was declined.", now);
-            await StockLedger.ReleaseAsync(db, StockLedger.Demand(order.Lines, l => l.OfferingId, l => l.Quantity), ct);
-            cart.AbortCheckout(now);
+            await lines.RecordPaymentFailureAsync(db, order, gateway, result.PaymentIntentId, result.DeclineCode ?? "declined", result.FailureMessage ?? "The payment was declined.", now, ct);
             await db.SaveChangesAsync(ct);
+            await outcomes.DeclinedAsync(db, order, now, ct);
         }
 
         await tx.CommitAsync(ct);
@@ -173,7 +164,7 @@ public sealed class PaymentSettlement(
     {
         await using var db = database.CreatePlatformContext();
         var order = await LoadAsync(db, orderId, ct);
-        if (order.Gateway is null || order.PaymentIntentId is null)
+        if (order.Gateway is null || order.PaymentIntentId is not { } paymentIntentId)
         {
             return;
         }
@@ -192,33 +183,33 @@ public sealed class PaymentSettlement(
             var amount = order.AcceptedAmount(accepted);
             if (amount == 0)
             {
-                var canceled = await gateway.CancelAsync(new CancelRequest(order.PaymentIntentId, CancelKey(order.Id)), ct);
+                var canceled = await gateway.CancelAsync(new CancelRequest(paymentIntentId, CancelKey(order.Id)), ct);
                 if (!canceled.Succeeded)
                 {
                     logger.LogWarning("Releasing the authorization of order {OrderId} failed; will retry", order.Id);
                     return;
                 }
 
-                order.MarkAuthorizationCanceled();
+                await lines.RecordVoidAsync(order.Id, ct);
+                return;
             }
             else
             {
-                var captured = await gateway.CaptureAsync(new CaptureRequest(order.PaymentIntentId, amount, CaptureKey(order.Id)), ct);
+                var captured = await gateway.CaptureAsync(new CaptureRequest(paymentIntentId, amount, CaptureKey(order.Id)), ct);
                 if (!captured.Succeeded)
                 {
                     logger.LogWarning("Capture of order {OrderId} failed; will retry", order.Id);
                     return;
                 }
 
-                order.MarkCaptured(accepted, now);
+                if (!await lines.RecordCaptureAsync(order.Id, accepted.Select(l => l.Id).ToList(), ct))
+                {
+                    return;
+                }
             }
 
-            foreach (var line in order.Lines.Except(accepted))
-            {
-                line.MarkNotCharged();
-            }
-
-            await SaveCountingChangeAsync(db, order.Lines.Select(l => l.Id).ToList(), ct);
+            // Refunds below are judged on the order as recorded now.
+            order = await LoadFreshAsync(orderId, ct);
         }
 
         if (order.PaymentStatus is PaymentStatus.Captured or PaymentStatus.PartiallyRefunded)
@@ -232,15 +223,14 @@ public sealed class PaymentSettlement(
                     continue;
                 }
 
-                var refund = await gateway.RefundAsync(new RefundRequest(order.PaymentIntentId, line.CapturedAmount, RefundKey(line.Id)), ct);
+                var refund = await gateway.RefundAsync(new RefundRequest(paymentIntentId, line.CapturedAmount, RefundKey(line.Id)), ct);
                 if (!refund.Succeeded)
                 {
                     logger.LogWarning("Refund of order line {LineId} failed; will retry", line.Id);
                     continue;
                 }
 
-                order.MarkLineRefunded(line);
-                await SaveCountingChangeAsync(db, [line.Id], ct);
+                await lines.RecordRefundAsync(order.Id, line.Id, ct);
             }
         }
     }
@@ -305,27 +295,9 @@ public sealed class PaymentSettlement(
     private static Task<Order> LoadAsync(HeadlessDbContext db, long orderId, CancellationToken ct) =>
         db.Orders.IgnoreQueryFilters().Include(o => o.Lines).FirstAsync(o => o.Id == orderId, ct);
 
-    /// <summary>
-    /// Saves a payment change of some lines and counts it as a change of each (their sequence grows), in one
-    /// transaction: a failure between the two would leave a captured or refunded line with its old sequence, and
-    /// receivers that drop updates by sequence would never see the payment move. The sequence is incremented in SQL
-    /// rather than from the value read before the gateway call, so a partner callback landing meanwhile is never undone.
-    /// </summary>
-    private static async Task SaveCountingChangeAsync(HeadlessDbContext db, List<long> lineIds, CancellationToken ct)
+    private async Task<Order> LoadFreshAsync(long orderId, CancellationToken ct)
     {
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            // Another settlement of the same order saved first; it saw the same facts, and the gateway keys
-            // made both calls one. The next sweep re-reads whatever is still left to do.
-            return;
-        }
-
-        await db.OrderLines.IgnoreQueryFilters().Where(l => lineIds.Contains(l.Id)).ExecuteUpdateAsync(s => s.SetProperty(l => l.Sequence, l => l.Sequence + 1), ct);
-        await tx.CommitAsync(ct);
+        await using var db = database.CreatePlatformContext();
+        return await LoadAsync(db, orderId, ct);
     }
 }

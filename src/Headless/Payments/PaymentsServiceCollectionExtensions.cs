@@ -18,6 +18,9 @@ public static class PaymentsServiceCollectionExtensions
         services.AddSingleton<PaymentGateways>();
         services.AddSingleton<PaymentSettlement>();
         services.AddSingleton<IPaymentEventSink>(sp => sp.GetRequiredService<PaymentSettlement>());
+        services.AddScoped<Outbox.IOutboxHandler, SettleOrderHandler>();
+        services.AddSingleton<CaptureSweep>();
+        services.AddHostedService(sp => sp.GetRequiredService<CaptureSweep>());
         return services;
     }
 }

@@ -1,4 +1,3 @@
-using Headless.Organizations;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -23,7 +22,6 @@ internal sealed class PrescriberConfiguration : IEntityTypeConfiguration<Prescri
             l.Property(x => x.Number).HasMaxLength(50);
         });
         b.Navigation(x => x.Licenses).UsePropertyAccessMode(PropertyAccessMode.Field);
-        b.HasOne<Organization>().WithMany().HasForeignKey(x => x.OrganizationId).OnDelete(DeleteBehavior.Cascade);
         b.HasIndex(x => new { x.OrganizationId, x.Npi }).IsUnique();
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using CsCheck;
+using Headless.Orders.Lifecycle;
 using Headless.Data;
 using Headless.GraphQL;
 using Headless.Orders;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Headless.Orders.Lifecycle;
 using Headless.Catalog;
 using Headless.Data;
 using Headless.GraphQL;

@@ -7,7 +7,7 @@ using Headless.GraphQL;
 using Headless.Orders;
 using Headless.Payments;
 using Headless.Tests.Infrastructure;
-using Headless.Tracking;
+using Headless.Orders.Lifecycle;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;

@@ -47,9 +47,22 @@ public abstract class EventLogTests(DatabaseProvider provider, PostgresServer? p
 
         var events = await ReadAllAsync(C);
         var cartEvents = events.Where(e => e.GetProperty("type").GetString() == "cart.changed" && e.At("subject.id").GetString() == cartId).ToList();
-        Assert.Equal([2, 3, 4, 5], cartEvents.Select(e => e.At("payload.version").GetInt32()));
-        Assert.Equal([2, 2, 1, 1], cartEvents.Select(e => e.At("payload.lineCount").GetInt32()));
-        Assert.Equal(["OPEN", "OPEN", "OPEN", "CHECKING_OUT"], cartEvents.Select(e => e.At("payload.status").GetString()));
+        Assert.Equal([2, 3, 4, 5, 6], cartEvents.Select(e => e.At("payload.version").GetInt32()));
+        Assert.Equal([2, 2, 1, 1, 1], cartEvents.Select(e => e.At("payload.lineCount").GetInt32()));
+        Assert.Equal(["OPEN", "OPEN", "OPEN", "CHECKING_OUT", "CHECKED_OUT"], cartEvents.Select(e => e.At("payload.status").GetString()));
+
+        // The authorization moved the order and its one line, and the clinic got its next, empty cart.
+        var orderEvents = events.Where(e => e.GetProperty("orderId").ValueKind == JsonValueKind.String && e.GetProperty("orderId").GetString() == order.GetProperty("id").GetString()).ToList();
+        Assert.Equal(["order.created", "order.payment_authorized", "order_line.status_changed"], orderEvents.Select(e => e.GetProperty("type").GetString()));
+        var submitted = orderEvents[2];
+        Assert.Equal("ORDER_LINE", submitted.At("subject.type").GetString());
+        Assert.Equal("PENDING_PAYMENT", submitted.At("payload.from").GetString());
+        Assert.Equal("SUBMITTED", submitted.At("payload.to").GetString());
+        Assert.Equal("PHARMACY", submitted.At("payload.owner").GetString());
+        Assert.Equal(submitted.GetProperty("sequence").GetInt32(), submitted.At("payload.sequence").GetInt32());
+        var next = events.Last(e => e.GetProperty("type").GetString() == "cart.changed");
+        Assert.NotEqual(cartId, next.At("subject.id").GetString());
+        Assert.Equal(0, next.At("payload.lineCount").GetInt32());
         var created = Assert.Single(events, e => e.GetProperty("type").GetString() == "order.created");
         Assert.Equal("ORDER", created.At("subject.type").GetString());
         Assert.Equal(order.GetProperty("id").GetString(), created.At("subject.id").GetString());

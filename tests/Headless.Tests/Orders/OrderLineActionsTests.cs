@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Headless.Orders.Lifecycle;
 using Headless.Data;
 using Headless.GraphQL;
 using Headless.Orders;

@@ -1,3 +1,4 @@
+using Headless.Orders.Lifecycle;
 using Headless.Fulfillment;
 using Headless.Outbox;
 using Headless.GraphQL;

@@ -6,7 +6,7 @@ using Headless.Orders;
 using Headless.Partners;
 using Headless.Payments;
 using Headless.Tests.Infrastructure;
-using Headless.Tracking;
+using Headless.Orders.Lifecycle;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;

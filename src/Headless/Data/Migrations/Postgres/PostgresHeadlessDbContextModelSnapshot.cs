@@ -1008,7 +1008,7 @@ namespace Headless.Data.Migrations.Postgres
                     b.ToTable("Prescribers", (string)null);
                 });
 
-            modelBuilder.Entity("Headless.Tracking.OrderLineEvent", b =>
+            modelBuilder.Entity("Headless.Orders.Lifecycle.OrderLineEvent", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -1061,7 +1061,7 @@ namespace Headless.Data.Migrations.Postgres
                     b.ToTable("OrderLineEvents", (string)null);
                 });
 
-            modelBuilder.Entity("Headless.Validation.CartValidation", b =>
+            modelBuilder.Entity("Headless.Carts.Validation.CartValidation", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -1604,7 +1604,7 @@ namespace Headless.Data.Migrations.Postgres
                     b.Navigation("Licenses");
                 });
 
-            modelBuilder.Entity("Headless.Tracking.OrderLineEvent", b =>
+            modelBuilder.Entity("Headless.Orders.Lifecycle.OrderLineEvent", b =>
                 {
                     b.HasOne("Headless.Orders.OrderLine", null)
                         .WithMany()
@@ -1613,7 +1613,7 @@ namespace Headless.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Headless.Validation.CartValidation", b =>
+            modelBuilder.Entity("Headless.Carts.Validation.CartValidation", b =>
                 {
                     b.HasOne("Headless.Carts.Cart", null)
                         .WithMany()
@@ -1621,7 +1621,7 @@ namespace Headless.Data.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
 
-                    b.OwnsMany("Headless.Validation.CartIssue", "Issues", b1 =>
+                    b.OwnsMany("Headless.Carts.Validation.CartIssue", "Issues", b1 =>
                         {
                             b1.Property<long>("CartValidationId");
 

@@ -877,7 +877,7 @@ namespace Headless.Data.Migrations.SqlServer
                     b.ToTable("Prescribers", (string)null);
                 });
 
-            modelBuilder.Entity("Headless.Tracking.OrderLineEvent", b =>
+            modelBuilder.Entity("Headless.Orders.Lifecycle.OrderLineEvent", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -930,7 +930,7 @@ namespace Headless.Data.Migrations.SqlServer
                     b.ToTable("OrderLineEvents", (string)null);
                 });
 
-            modelBuilder.Entity("Headless.Validation.CartValidation", b =>
+            modelBuilder.Entity("Headless.Carts.Validation.CartValidation", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -1427,7 +1427,7 @@ namespace Headless.Data.Migrations.SqlServer
                     b.Navigation("Licenses");
                 });
 
-            modelBuilder.Entity("Headless.Tracking.OrderLineEvent", b =>
+            modelBuilder.Entity("Headless.Orders.Lifecycle.OrderLineEvent", b =>
                 {
                     b.HasOne("Headless.Orders.OrderLine", null)
                         .WithMany()
@@ -1436,7 +1436,7 @@ namespace Headless.Data.Migrations.SqlServer
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Headless.Validation.CartValidation", b =>
+            modelBuilder.Entity("Headless.Carts.Validation.CartValidation", b =>
                 {
                     b.HasOne("Headless.Carts.Cart", null)
                         .WithMany()
@@ -1444,7 +1444,7 @@ namespace Headless.Data.Migrations.SqlServer
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
 
-                    b.OwnsMany("Headless.Validation.CartIssue", "Issues", b1 =>
+                    b.OwnsMany("Headless.Carts.Validation.CartIssue", "Issues", b1 =>
                         {
                             b1.Property<long>("CartValidationId");
 

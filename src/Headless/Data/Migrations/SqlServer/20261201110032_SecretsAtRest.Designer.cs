@@ -942,7 +942,7 @@ namespace Headless.Data.Migrations.SqlServer
                     b.ToTable("Prescribers", (string)null);
                 });
 
-            modelBuilder.Entity("Headless.Tracking.OrderLineEvent", b =>
+            modelBuilder.Entity("Headless.Orders.Lifecycle.OrderLineEvent", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -995,7 +995,7 @@ namespace Headless.Data.Migrations.SqlServer
                     b.ToTable("OrderLineEvents", (string)null);
                 });
 
-            modelBuilder.Entity("Headless.Validation.CartValidation", b =>
+            modelBuilder.Entity("Headless.Carts.Validation.CartValidation", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -1520,7 +1520,7 @@ namespace Headless.Data.Migrations.SqlServer
                     b.Navigation("Licenses");
                 });
 
-            modelBuilder.Entity("Headless.Tracking.OrderLineEvent", b =>
+            modelBuilder.Entity("Headless.Orders.Lifecycle.OrderLineEvent", b =>
                 {
                     b.HasOne("Headless.Orders.OrderLine", null)
                         .WithMany()
@@ -1529,7 +1529,7 @@ namespace Headless.Data.Migrations.SqlServer
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Headless.Validation.CartValidation", b =>
+            modelBuilder.Entity("Headless.Carts.Validation.CartValidation", b =>
                 {
                     b.HasOne("Headless.Carts.Cart", null)
                         .WithMany()
@@ -1537,7 +1537,7 @@ namespace Headless.Data.Migrations.SqlServer
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
 
-                    b.OwnsMany("Headless.Validation.CartIssue", "Issues", b1 =>
+                    b.OwnsMany("Headless.Carts.Validation.CartIssue", "Issues", b1 =>
                         {
                             b1.Property<long>("CartValidationId");
 

@@ -822,7 +822,7 @@ namespace Headless.Data.Migrations.Sqlite
                     b.ToTable("Prescribers", (string)null);
                 });
 
-            modelBuilder.Entity("Headless.Tracking.OrderLineEvent", b =>
+            modelBuilder.Entity("Headless.Orders.Lifecycle.OrderLineEvent", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -873,7 +873,7 @@ namespace Headless.Data.Migrations.Sqlite
                     b.ToTable("OrderLineEvents", (string)null);
                 });
 
-            modelBuilder.Entity("Headless.Validation.CartValidation", b =>
+            modelBuilder.Entity("Headless.Carts.Validation.CartValidation", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -1366,7 +1366,7 @@ namespace Headless.Data.Migrations.Sqlite
                     b.Navigation("Licenses");
                 });
 
-            modelBuilder.Entity("Headless.Tracking.OrderLineEvent", b =>
+            modelBuilder.Entity("Headless.Orders.Lifecycle.OrderLineEvent", b =>
                 {
                     b.HasOne("Headless.Orders.OrderLine", null)
                         .WithMany()
@@ -1375,7 +1375,7 @@ namespace Headless.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Headless.Validation.CartValidation", b =>
+            modelBuilder.Entity("Headless.Carts.Validation.CartValidation", b =>
                 {
                     b.HasOne("Headless.Carts.Cart", null)
                         .WithMany()
@@ -1383,7 +1383,7 @@ namespace Headless.Data.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
 
-                    b.OwnsMany("Headless.Validation.CartIssue", "Issues", b1 =>
+                    b.OwnsMany("Headless.Carts.Validation.CartIssue", "Issues", b1 =>
                         {
                             b1.Property<long>("CartValidationId");
 

@@ -842,7 +842,7 @@ namespace Headless.Data.Migrations.Sqlite
                     b.ToTable("Prescribers", (string)null);
                 });
 
-            modelBuilder.Entity("Headless.Tracking.OrderLineEvent", b =>
+            modelBuilder.Entity("Headless.Orders.Lifecycle.OrderLineEvent", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -893,7 +893,7 @@ namespace Headless.Data.Migrations.Sqlite
                     b.ToTable("OrderLineEvents", (string)null);
                 });
 
-            modelBuilder.Entity("Headless.Validation.CartValidation", b =>
+            modelBuilder.Entity("Headless.Carts.Validation.CartValidation", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -1386,7 +1386,7 @@ namespace Headless.Data.Migrations.Sqlite
                     b.Navigation("Licenses");
                 });
 
-            modelBuilder.Entity("Headless.Tracking.OrderLineEvent", b =>
+            modelBuilder.Entity("Headless.Orders.Lifecycle.OrderLineEvent", b =>
                 {
                     b.HasOne("Headless.Orders.OrderLine", null)
                         .WithMany()
@@ -1395,7 +1395,7 @@ namespace Headless.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Headless.Validation.CartValidation", b =>
+            modelBuilder.Entity("Headless.Carts.Validation.CartValidation", b =>
                 {
                     b.HasOne("Headless.Carts.Cart", null)
                         .WithMany()
@@ -1403,7 +1403,7 @@ namespace Headless.Data.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
 
-                    b.OwnsMany("Headless.Validation.CartIssue", "Issues", b1 =>
+                    b.OwnsMany("Headless.Carts.Validation.CartIssue", "Issues", b1 =>
                         {
                             b1.Property<long>("CartValidationId");
 

@@ -1,6 +1,6 @@
 using Headless.Shared;
 
-namespace Headless.Validation;
+namespace Headless.Carts.Validation;
 
 /// <summary>Issue severities, stored as strings.</summary>
 public static class IssueSeverity

@@ -3,7 +3,7 @@ using GraphQL.Types;
 using Headless.GraphQL;
 using Headless.Shared;
 
-namespace Headless.Validation;
+namespace Headless.Carts.Validation;
 
 /// <summary>A validation run's figures, without its issues.</summary>
 public sealed record ValidationRun(long Id, int CartVersion, int ErrorCount, int WarningCount, DateTimeOffset ValidatedAt)

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace Headless.Validation.Sig;
+namespace Headless.Carts.Validation.Sig;
 
 /// <summary>
 /// The compiled (source-generated) patterns behind <see cref="SigReader"/>. Every pattern runs over the

@@ -1,6 +1,6 @@
 using Headless.Shared;
 
-namespace Headless.Tracking;
+namespace Headless.Orders.Lifecycle;
 
 /// <summary>Who caused a line event.</summary>
 public static class EventSource

@@ -3,10 +3,10 @@ using Headless.Carts;
 using Headless.Catalog;
 using Headless.Data;
 using Headless.Shared;
-using Headless.Validation.Sig;
+using Headless.Carts.Validation.Sig;
 using Microsoft.EntityFrameworkCore;
 
-namespace Headless.Validation;
+namespace Headless.Carts.Validation;
 
 /// <summary>Settings under Headless:Validation.</summary>
 public sealed class ValidationOptions

@@ -1,7 +1,7 @@
 using Headless.Data;
 using Microsoft.EntityFrameworkCore;
 
-namespace Headless.Validation;
+namespace Headless.Carts.Validation;
 
 /// <summary>Reads parts of a stored validation without loading all of its issues.</summary>
 public static class CartValidationReads

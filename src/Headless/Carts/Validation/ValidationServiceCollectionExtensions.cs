@@ -1,4 +1,4 @@
-namespace Headless.Validation;
+namespace Headless.Carts.Validation;
 
 public static class ValidationServiceCollectionExtensions
 {

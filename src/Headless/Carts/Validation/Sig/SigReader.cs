@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Headless.Validation.Sig;
+namespace Headless.Carts.Validation.Sig;
 
 /// <summary>
 /// A deterministic, rule-based reader of prescription directions (SIG). It finds the four parts that rule

@@ -3,54 +3,7 @@ using Headless.Data;
 using Headless.Orders;
 using Microsoft.EntityFrameworkCore;
 
-namespace Headless.Tracking;
-
-/// <summary>
-/// Something that happened to a line, as a pharmacy callback or a clinic decision reports it: the status it
-/// points to, who said so, when it happened, and what came with it (reason, owner, tracking).
-/// </summary>
-public sealed record LineSignal(
-    string Status,
-    string Source,
-    DateTimeOffset? OccurredAt,
-    string? ReasonCode = null,
-    string? Message = null,
-    bool? Fixable = null,
-    string? Owner = null,
-    string? Carrier = null,
-    string? TrackingNumber = null,
-    string? TrackingUrl = null,
-    string? ExternalEventId = null)
-{
-    public bool HasTracking => Carrier is not null || TrackingNumber is not null || TrackingUrl is not null;
-}
-
-/// <summary>What applying a signal did.</summary>
-public enum LineOutcome
-{
-    /// <summary>Nothing changed (an older status, a terminal line, a move the lifecycle forbids).</summary>
-    Ignored,
-
-    /// <summary>The line changed status.</summary>
-    Moved,
-
-    /// <summary>The status stayed, but something else changed (tracking attached late, a hold's owner or reason).</summary>
-    Updated,
-}
-
-/// <summary>The outcome of one signal: the audit event to save with the change (null when nothing changed).</summary>
-public sealed record LineChangeResult(LineOutcome Outcome, string FromStatus, string ToStatus, OrderLineEvent? Event, string? Reason)
-{
-    public bool Changed => Outcome != LineOutcome.Ignored;
-
-    /// <summary>
-    /// True when the change decides the line for payment: its first move into an accepted status, or into
-    /// REJECTED or CANCELLED. The capture policy (<see cref="Payments.PaymentSettlement.SettleAsync"/>) runs then.
-    /// </summary>
-    public bool DecidesPayment =>
-        Outcome == LineOutcome.Moved &&
-        (OrderLineStatus.IsDeclined(ToStatus) || (OrderLineStatus.IsAccepted(ToStatus) && !OrderLineStatus.IsAccepted(FromStatus)));
-}
+namespace Headless.Orders.Lifecycle;
 
 /// <summary>
 /// The line lifecycle (DESIGN.md "Routing and line lifecycle"), in one place for pharmacy callbacks and clinic
@@ -92,7 +45,7 @@ public static class LineLifecycle
     /// Takes the line's row lock for the rest of the caller's transaction (a no-op update), so that changes
     /// to one line apply one at a time on every provider. SQLite's write transaction holds the database already.
     /// </summary>
-    public static async Task LockAsync(HeadlessDbContext db, long lineId, CancellationToken ct)
+    internal static async Task LockAsync(HeadlessDbContext db, long lineId, CancellationToken ct)
     {
         if (db.Database.CurrentTransaction is null)
         {
@@ -122,7 +75,7 @@ public static class LineLifecycle
     }
 
     /// <summary>Applies a signal to a tracked line and adds its audit event to the context. The caller saves both in one transaction.</summary>
-    public static async Task<LineChangeResult> ApplyAsync(HeadlessDbContext db, OrderLine line, LineSignal signal, DateTimeOffset now, CancellationToken ct)
+    internal static async Task<LineChangeResult> ApplyAsync(HeadlessDbContext db, OrderLine line, LineSignal signal, DateTimeOffset now, CancellationToken ct)
     {
         var highWater = await HighWaterAsync(db, line, ct);
         var result = Apply(line, highWater, signal, now);

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Headless.Orders.Lifecycle;
 using Headless.Data;
 using Headless.GraphQL;
 using Headless.Orders;
@@ -8,7 +9,7 @@ using Headless.Tests.Partners;
 using Microsoft.Extensions.DependencyInjection;
 using static Headless.Tests.Partners.PartnerCallbacks;
 
-namespace Headless.Tests.Tracking;
+namespace Headless.Tests.Orders.Lifecycle;
 
 /// <summary>The line lifecycle driven by signed partner callbacks: order independence, no backwards moves, holds, tracking, and the GraphQL view.</summary>
 public abstract class LineLifecycleTests(DatabaseProvider provider, PostgresServer? postgres) : ProviderTest(provider, postgres)

@@ -1,6 +1,6 @@
-using Headless.Validation.Sig;
+using Headless.Carts.Validation.Sig;
 
-namespace Headless.Tests.Validation;
+namespace Headless.Tests.Carts.Validation;
 
 public sealed class SigReaderTests
 {

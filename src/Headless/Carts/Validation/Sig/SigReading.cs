@@ -1,4 +1,4 @@
-namespace Headless.Validation.Sig;
+namespace Headless.Carts.Validation.Sig;
 
 /// <summary>The four parts a complete set of prescription directions must state.</summary>
 public enum SigPart

@@ -2,7 +2,7 @@ using Headless.Orders;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
-namespace Headless.Tracking;
+namespace Headless.Orders.Lifecycle;
 
 internal sealed class OrderLineEventConfiguration : IEntityTypeConfiguration<OrderLineEvent>
 {

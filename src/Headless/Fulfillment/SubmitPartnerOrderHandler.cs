@@ -8,22 +8,6 @@ using Headless.Outbox;
 
 namespace Headless.Fulfillment;
 
-/// <summary>Settings under Headless:Partners.</summary>
-public sealed class PartnerOptions
-{
-    public const string Section = "Headless:Partners";
-
-    /// <summary>The public base URL pharmacies call back on ("https://api.example.com"); /partners/{pharmacyId}/events is appended.</summary>
-    public string CallbackBaseUrl { get; set; } = "http://localhost:5000";
-
-    /// <summary>
-    /// How long one attempt at a call to a pharmacy may take (its token, the request and the whole response), on the
-    /// service's clock. Keep it below Headless:Outbox:HandlerTimeout so the attempt, not the handler, is what times out.
-    /// </summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(15);
-}
-
 /// <summary>Delivers partner-order.submit: reads the partner order fresh and posts it to its pharmacy.</summary>
 internal sealed class SubmitPartnerOrderHandler(HeadlessDatabase database, IPharmacyAdapter adapter, IOptions<PartnerOptions> options, TimeProvider clock, ILogger<SubmitPartnerOrderHandler> logger)
     : IOutboxHandler
@@ -67,20 +51,5 @@ internal sealed class SubmitPartnerOrderHandler(HeadlessDatabase database, IPhar
         partnerOrder.MarkSubmitted(submission.Reference, clock.GetUtcNow());
         await db.SaveChangesAsync(ct);
         logger.LogInformation("Partner order {PartnerOrderId} submitted to pharmacy {PharmacyId}", partnerOrder.Id, pharmacy.Id);
-    }
-}
-
-public static class FulfillmentServiceCollectionExtensions
-{
-    public static IServiceCollection AddFulfillment(this IServiceCollection services)
-    {
-        services.AddOptions<PartnerOptions>().BindConfiguration(PartnerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<PartnerTokenCache>();
-        services.AddSingleton<IPharmacyAdapter, HttpPharmacyAdapter>();
-        services.AddHttpClient(HttpPharmacyAdapter.HttpClientName, (sp, c) => c.Timeout = sp.GetRequiredService<IOptions<PartnerOptions>>().Value.Timeout)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
-        services.AddScoped<IOutboxHandler, SubmitPartnerOrderHandler>();
-        services.AddScoped<IOutboxHandler, CancelLineHandler>();
-        return services;
     }
 }
