@@ -29,6 +29,10 @@ public sealed class RefillDayEndToEndTests
           lines(first: 100) { nodes { number status owner statusReason { code fixable } tracking { carrier number url } amount { amount } paymentStatus pharmacy { name } } } } }
         """;
 
+    private const string Events = """
+        query { events(first: 100) { nodes { type orderId subject { type number } sequence payload } } }
+        """;
+
     [Fact]
     public async Task A_four_patient_order_to_two_pharmacies_ships_three_lines_and_rejects_one()
     {
@@ -72,6 +76,27 @@ public sealed class RefillDayEndToEndTests
         Assert.Equal("CAPTURED", order.GetProperty("paymentStatus").GetString());
         Assert.Equal(lines.Take(3).Sum(l => l.At("amount.amount").GetInt64()), order.At("capturedAmount.amount").GetInt64());
         Assert.Equal("VOIDED", lines[3].GetProperty("paymentStatus").GetString());
+
+        // The event log has the whole day, in order: the order, its payment, and every step of every line.
+        var events = (await f.Tenant.Client.DataAsync(Events)).At("events.nodes").EnumerateArray().Where(e => e.GetProperty("orderId").ValueKind == JsonValueKind.String).ToList();
+        Assert.Equal(["order.created", "order.payment_authorized"], events.Take(2).Select(e => e.GetProperty("type").GetString()));
+        Assert.Single(events, e => e.GetProperty("type").GetString() == "order.payment_captured");
+        var captured = events.FindIndex(e => e.GetProperty("type").GetString() == "order.payment_captured");
+        foreach (var line in lines)
+        {
+            var steps = events.Where(e => e.GetProperty("type").GetString() == "order_line.status_changed" && e.At("subject.number").GetString() == line.GetProperty("number").GetString()).ToList();
+            var path = steps.Select(e => e.At("payload.to").GetString()).ToList();
+            var expected = line.GetProperty("status").GetString() == "DELIVERED"
+                ? new[] { "SUBMITTED", "RECEIVED", "COMPOUNDING", "SHIPPED", "DELIVERED" }
+                : new[] { "SUBMITTED", "REJECTED" };
+            Assert.Equal(expected, path);
+            Assert.Equal(["PENDING_PAYMENT", .. expected[..^1]], steps.Select(e => e.At("payload.from").GetString()));
+            var sequences = steps.Select(e => e.GetProperty("sequence").GetInt32()).ToList();
+            Assert.Equal(sequences.Order().Distinct(), sequences);
+
+            // The capture comes once every line is decided: after each line's first deciding step.
+            Assert.True(events.IndexOf(steps[1]) < captured);
+        }
     }
 
     [Fact]
