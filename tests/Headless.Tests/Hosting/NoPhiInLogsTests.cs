@@ -33,6 +33,7 @@ public abstract class NoPhiInLogsTests(DatabaseProvider provider, PostgresServer
         ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Trace",
         ["Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command"] = "Trace",
         ["Logging:LogLevel:System.Net.Http"] = "Trace",
+        ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Trace",
     };
 
     protected override void ConfigureServices(IServiceCollection services) => services.AddSingleton<ILoggerProvider>(_everything);
