@@ -33,6 +33,7 @@ public abstract class SecretLogTests(DatabaseProvider provider, PostgresServer? 
         ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Trace",
         ["Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command"] = "Trace",
         ["Logging:LogLevel:System.Net.Http"] = "Trace",
+        ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Trace",
 
         // Even asked for by name, the key repository's Debug lines (they carry the key XML) stay off.
         ["Logging:LogLevel:Microsoft.AspNetCore.DataProtection"] = "Trace",
