@@ -11,6 +11,7 @@ using Headless.Organizations;
 using Headless.Patients;
 using Headless.Prescribers;
 using Headless.Shared;
+using Headless.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -133,7 +134,8 @@ internal sealed class BenchmarkHost : IAsyncDisposable
     }
 
     /// <summary>
-    /// An organization with a clinic, two prescribers, one patient per line and a catalog of three pharmacies.
+    /// An organization with a clinic, two prescribers, one patient per line and a catalog of three pharmacies
+    /// (<see cref="CatalogBuilder"/>, shared with the tests).
     /// Lines are spread over four offerings; most are complete and valid, and a steady share carries typical
     /// findings (missing or incomplete directions, a prescriber without DEA on a controlled product, an
     /// out-of-state patient), so every rule does real work.
@@ -154,21 +156,14 @@ internal sealed class BenchmarkHost : IAsyncDisposable
             .Select(i => new Patient(org.Id, $"B-{i:0000}", $"Pat{i:0000}", "Bench", new DateOnly(1980, 4, 12), Address(i % 25 == 0 ? "NY" : "TX", i + 1), now))
             .ToList();
 
-        var west = new Pharmacy("West Compounding", 3, 1500, ["CA", "NV", "TX"]);
-        var east = new Pharmacy("East Compounding", 5, 1200, ["NY", "NJ", "TX"]);
-        var slow = new Pharmacy("Slow Compounding", 9, 600, ["TX", "FL"]);
-        var sema = new Product("Semaglutide", "2.5 mg/mL", "2 mL vial", null);
-        var testo = new Product("Testosterone Cypionate", "200 mg/mL", "10 mL vial", "III");
-        var serm = new Product("Sermorelin", "9 mg", "vial", null);
-        var semaWest = new Offering(sema, west, 19900, 5000, 4);
-        var semaEast = new Offering(sema, east, 18900, 5000, 4);
-        var testoEast = new Offering(testo, east, 8900, 5000, 2);
-        var sermSlow = new Offering(serm, slow, 9900, 5000, 3);
-        db.AddRange(clinic, licensed, noDea, west, east, slow, sema, testo, serm, semaWest, semaEast, testoEast, sermSlow);
+        db.AddRange(clinic, licensed, noDea);
         db.Patients.AddRange(patients);
         await db.SaveChangesAsync();
 
-        Offering[] offerings = [semaWest, semaEast, testoEast, sermSlow];
+        var catalog = new CatalogBuilder(stock: 5000);
+        Offering[] offerings = [catalog.SemaWest(), catalog.SemaEast(), catalog.TestoEast(), catalog.SermorelinSlow()];
+        await catalog.SaveAsync(database);
+
         var lines = patients.Select((p, i) => new CartLineInput
         {
             PatientId = GlobalId.Encode("Patient", p.Id),

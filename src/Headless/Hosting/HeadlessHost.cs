@@ -3,6 +3,9 @@ namespace Headless.Hosting;
 /// <summary>How the service's host is built, whatever directory it is started from.</summary>
 public static class HeadlessHost
 {
+    /// <summary>The category prefix under which IHttpClientFactory's clients log each request.</summary>
+    public const string HttpClientLogCategory = "System.Net.Http.HttpClient";
+
     /// <summary>
     /// A web application builder whose content root (where appsettings.json and appsettings.{Environment}.json
     /// are read from) is the application's own directory, unless the content root is set explicitly
@@ -22,6 +25,12 @@ public static class HeadlessHost
         // it on, because configured rules are more specific or come later than this one.
         builder.Services.Configure<LoggerFilterOptions>(o =>
             o.Rules.Insert(0, new LoggerFilterRule(null, "Microsoft.EntityFrameworkCore.Database.Command", LogLevel.Warning, null)));
+
+        // IHttpClientFactory logs four Information lines per request (start and end, at the logical and the client
+        // handler) under System.Net.Http.HttpClient.{client name}.*: per partner call that is noise next to the
+        // outbox's own line. Warning by default the same way, so configuration can turn them back on.
+        builder.Services.Configure<LoggerFilterOptions>(o =>
+            o.Rules.Insert(0, new LoggerFilterRule(null, HttpClientLogCategory, LogLevel.Warning, null)));
         return builder;
     }
 

@@ -54,14 +54,9 @@ public abstract class AuditTrailTests(DatabaseProvider provider, PostgresServer?
         await App.DrainAuditAsync();
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Reading_a_patient_adds_exactly_one_row_with_the_id_and_no_patient_data()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var before = await CountAsync();
         App.Clock.Advance(TimeSpan.FromMinutes(3));
         var read = await _t.Client.DataAsync(
@@ -97,14 +92,9 @@ public abstract class AuditTrailTests(DatabaseProvider provider, PostgresServer?
         }
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Queries_that_read_no_patient_data_leave_no_row_and_the_request_sends_no_audit_sql()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var clinic = await TestData.CreateAsync(_t.Client, TestData.ClinicCreate, "clinicCreate", TestData.Clinic());
         await App.DrainAuditAsync();
         var before = await CountAsync();
@@ -120,14 +110,9 @@ public abstract class AuditTrailTests(DatabaseProvider provider, PostgresServer?
         Assert.Equal("Patient", (await QueryAsync(_t, new { operationType = "QUERY" })).Single().GetProperty("objectType").GetString());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task A_request_gets_one_row_per_object_type_for_every_patient_line_and_field_it_read()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var fx = await CartData.CreateAsync(App, patientCount: 3, name: "Cart Audit Org");
         var lines = fx.Patients.Select(p => CartData.GoodLine(p, fx.Prescriber, fx.Catalog.SemaWest)).ToArray();
         var added = await fx.Tenant.Client.DataAsync(CartData.Add, new { clinicId = fx.ClinicId, lines });
@@ -157,14 +142,9 @@ public abstract class AuditTrailTests(DatabaseProvider provider, PostgresServer?
         Assert.Equal(fx.Patients.Order(), Strings(mutation.Single(r => r.GetProperty("objectType").GetString() == "Patient"), "objectIds").Order());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Mutations_record_their_ids_and_outcome_even_when_they_name_no_object()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         // The created patient is recorded from the payload, even when the client selects only userErrors.
         var created = await _t.Client.DataAsync("mutation($input: PatientInput!) { patientCreate(input: $input) { userErrors { code } } }", new { input = TestData.Patient("Ana", "Lima") });
         Assert.Empty(created.GetProperty("patientCreate").UserErrorCodes());
@@ -191,14 +171,9 @@ public abstract class AuditTrailTests(DatabaseProvider provider, PostgresServer?
         Assert.Equal("REJECTED", clinic.GetProperty("outcome").GetString());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Missing_ids_are_recorded_as_not_found_for_queries_and_mutations()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var missingPatient = GlobalId.Encode("Patient", 987_654);
         var missingClinic = GlobalId.Encode("Clinic", 987_655);
         var missingOrder = GlobalId.Encode("Order", 987_656);
@@ -222,14 +197,9 @@ public abstract class AuditTrailTests(DatabaseProvider provider, PostgresServer?
         Assert.DoesNotContain(await QueryAsync(_t, null), r => r.GetRawText().Contains("AnaLima", StringComparison.Ordinal));
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task A_patient_search_records_the_patients_it_matched_even_when_only_counted()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         await TestData.CreateAsync(_t.Client, TestData.PatientCreate, "patientCreate", TestData.Patient("Other", "Person"));
         await App.DrainAuditAsync();
 
@@ -243,14 +213,9 @@ public abstract class AuditTrailTests(DatabaseProvider provider, PostgresServer?
         Assert.Equal(["patients"], Strings(row, "rootFields"));
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Events_page_newest_first_with_keyset_cursors_and_every_filter()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var other = await TestData.CreateAsync(_t.Client, TestData.PatientCreate, "patientCreate", TestData.Patient("Other", "Person"));
         App.Clock.Advance(TimeSpan.FromHours(1));
         var t1 = App.Clock.GetUtcNow();
@@ -292,14 +257,9 @@ public abstract class AuditTrailTests(DatabaseProvider provider, PostgresServer?
         Assert.Equal(["INVALID_CURSOR"], bad.ErrorCodes);
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task The_append_only_table_refuses_updates_and_deletes()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         await using var db = App.Database.CreatePlatformContext();
         Assert.True(await db.AuditEvents.IgnoreQueryFilters().AnyAsync());
         await Assert.ThrowsAnyAsync<DbException>(() => db.Database.ExecuteSqlRawAsync("UPDATE \"AuditEvents\" SET \"Credential\" = 'x'"));

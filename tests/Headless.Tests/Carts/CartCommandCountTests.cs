@@ -51,14 +51,9 @@ public abstract class CartCommandCountTests(DatabaseProvider provider, PostgresS
         App.Services.GetRequiredService<ILoggerFactory>().AddProvider(_sql);
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Adding_lines_sends_the_same_number_of_commands_whatever_the_line_count()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var measured = new List<Measurement>();
         foreach (var size in new[] { 1, 10, 100, CartServiceMaxLinesPerCall })
         {
@@ -78,14 +73,9 @@ public abstract class CartCommandCountTests(DatabaseProvider provider, PostgresS
         AssertConstant("cartLinesAdd", measured);
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Validating_a_cart_sends_the_same_number_of_commands_whatever_the_line_count()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var measured = new List<Measurement>();
         foreach (var size in CartSizes)
         {
@@ -104,14 +94,9 @@ public abstract class CartCommandCountTests(DatabaseProvider provider, PostgresS
         AssertConstant("cartValidate", measured);
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Reading_a_cart_with_its_lines_sends_the_same_number_of_commands_whatever_the_line_count()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var measured = new List<Measurement>();
         foreach (var size in CartSizes)
         {
@@ -139,14 +124,9 @@ public abstract class CartCommandCountTests(DatabaseProvider provider, PostgresS
     /// Lines as a coordinator leaves them mid-build (only patient and offering): four REQUIRED_FIELD_MISSING errors
     /// and a cheaper-pharmacy warning each, so 400 lines store 2,000 issues.
     /// </summary>
-    [Fact]
+    [ProviderFact]
     public async Task Validating_a_cart_full_of_issues_sends_the_same_number_of_commands_whatever_the_line_count()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var measured = new List<Measurement>();
         foreach (var size in CartSizes)
         {
@@ -176,14 +156,9 @@ public abstract class CartCommandCountTests(DatabaseProvider provider, PostgresS
     /// A read costs what it asks for, not what the cart holds: counts and totals are aggregates (no line is loaded),
     /// and a page of lines loads that page only, priced and with its issues. Measured at 1, 100 and 1,000 lines.
     /// </summary>
-    [Fact]
+    [ProviderFact]
     public async Task Reading_totals_or_the_first_page_loads_the_same_whatever_the_line_count()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         const string totals = "query($clinicId: ID!) { cart(clinicId: $clinicId) { id lineCount totals { subtotal { amount } shipping { amount } total { amount } } } }";
         var firstPage = $$"""query($clinicId: ID!) { cart(clinicId: $clinicId) { id lineCount totals { total { amount } } lines(first: 20) { totalCount nodes { id shippingShare { amount } landedCost { amount } issues { code } } } } }""";
         var summaries = new List<Measurement>();
@@ -212,14 +187,9 @@ public abstract class CartCommandCountTests(DatabaseProvider provider, PostgresS
     }
 
     /// <summary>Paging through a 250-line cart loads each line once, and the pages' prices and totals agree with the whole.</summary>
-    [Fact]
+    [ProviderFact]
     public async Task Paging_through_a_cart_loads_each_line_once_and_the_pages_add_up_to_the_totals()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var clinic = await OpenEmptyCartAsync();
         await FillAsync(clinic, 250);
         const string page = "query($clinicId: ID!, $after: String) { cart(clinicId: $clinicId) { totals { total { amount } } lines(first: 100, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { id landedCost { amount } } } } }";

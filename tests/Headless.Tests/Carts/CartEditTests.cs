@@ -18,14 +18,9 @@ public abstract class CartEditTests(DatabaseProvider provider, PostgresServer? p
     private async Task<JsonElement> AddAsync(params object[] lines) =>
         (await C.DataAsync(CartData.Add, new { clinicId = _f.ClinicId, lines })).GetProperty("cartLinesAdd");
 
-    [Fact]
+    [ProviderFact]
     public async Task The_clinic_has_one_open_cart_created_on_first_use()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var first = (await C.DataAsync(CartData.Read, new { clinicId = _f.ClinicId })).GetProperty("cart");
         var again = (await C.DataAsync(CartData.Read, new { clinicId = _f.ClinicId })).GetProperty("cart");
 
@@ -35,14 +30,9 @@ public abstract class CartEditTests(DatabaseProvider provider, PostgresServer? p
         Assert.Equal(0L, first.At("totals.total.amount").GetInt64());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Coordinators_racing_to_open_the_cart_share_one()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var ids = await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
             (await C.DataAsync(CartData.Read, new { clinicId = _f.ClinicId })).At("cart.id").GetString()));
 
@@ -51,14 +41,9 @@ public abstract class CartEditTests(DatabaseProvider provider, PostgresServer? p
         Assert.Equal(1, db.Carts.IgnoreQueryFilters().Count(c => c.OrganizationId == _f.Tenant.OrganizationId));
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Adding_a_line_for_the_same_patient_product_and_pharmacy_merges_the_quantity()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         await AddAsync(CartData.GoodLine(_f.Patients[0], _f.Prescriber, _f.Catalog.SemaEast, 1));
         var cart = (await AddAsync(
             CartData.GoodLine(_f.Patients[0], _f.Prescriber, _f.Catalog.SemaEast, 2),
@@ -71,14 +56,9 @@ public abstract class CartEditTests(DatabaseProvider provider, PostgresServer? p
         Assert.Equal(2, cart.GetProperty("patientCount").GetInt32());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Two_inputs_for_the_same_key_in_one_call_merge_too()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var cart = (await AddAsync(
             CartData.GoodLine(_f.Patients[0], _f.Prescriber, _f.Catalog.SemaEast, 1),
             CartData.GoodLine(_f.Patients[0], _f.Prescriber, _f.Catalog.SemaEast, 1))).GetProperty("cart");
@@ -87,14 +67,9 @@ public abstract class CartEditTests(DatabaseProvider provider, PostgresServer? p
         Assert.Equal(2, cart.At("lines.nodes.0.quantity").GetInt32());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Without_a_pharmacy_the_cheapest_licensed_in_stock_offering_is_chosen_and_the_reason_recorded()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var line = (await AddAsync(new { patientId = _f.Patients[0], productId = _f.Catalog.Semaglutide, quantity = 1 })).At("cart.lines.nodes.0");
 
         Assert.Equal("East Compounding", line.At("pharmacy.name").GetString());
@@ -102,14 +77,9 @@ public abstract class CartEditTests(DatabaseProvider provider, PostgresServer? p
         Assert.Contains("Lowest unit price ($189.00)", line.GetProperty("routingReason").GetString(), StringComparison.Ordinal);
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task A_clinic_that_prefers_speed_gets_the_fastest_pharmacy()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var clinic = await TestData.CreateAsync(C, TestData.ClinicCreate, "clinicCreate", new
         {
             name = "Fast Clinic", npi = TestData.ValidNpi, routingPreference = "FASTEST",
@@ -123,14 +93,9 @@ public abstract class CartEditTests(DatabaseProvider provider, PostgresServer? p
         Assert.Contains("Fastest turnaround (3 days)", line.GetProperty("routingReason").GetString(), StringComparison.Ordinal);
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Routing_skips_pharmacies_that_cannot_ship_to_the_line_or_lack_stock()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         // California: only West ships there, though East is cheaper.
         var ca = (await AddAsync(new { patientId = _f.Patients[0], productId = _f.Catalog.Semaglutide, quantity = 1, shipTo = new { line1 = "1 Market St", city = "San Francisco", state = "CA", zip = "94105" } }))
             .At("cart.lines.nodes.0");
@@ -142,14 +107,9 @@ public abstract class CartEditTests(DatabaseProvider provider, PostgresServer? p
         Assert.Contains("No pharmacy licensed for TX has enough in stock", nad.GetProperty("routingReason").GetString(), StringComparison.Ordinal);
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task One_bad_line_rejects_the_whole_call_and_every_bad_line_is_reported_by_index()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var payload = await AddAsync(
             CartData.GoodLine(_f.Patients[0], _f.Prescriber, _f.Catalog.SemaEast),
             new { patientId = GlobalId.Encode("Patient", 999_999), offeringId = _f.Catalog.SemaEast },
@@ -165,14 +125,9 @@ public abstract class CartEditTests(DatabaseProvider provider, PostgresServer? p
         Assert.Equal(1, cart.GetProperty("version").GetInt32());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task A_pharmacy_that_does_not_offer_the_product_is_reported_and_nothing_changes()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var payload = await AddAsync(
             CartData.GoodLine(_f.Patients[0], _f.Prescriber, _f.Catalog.SemaEast),
             new { patientId = _f.Patients[1], productId = _f.Catalog.Semaglutide, pharmacyId = _f.Catalog.SlowPharmacy });
@@ -182,14 +137,9 @@ public abstract class CartEditTests(DatabaseProvider provider, PostgresServer? p
         Assert.Equal(0, (await C.DataAsync(CartData.Read, new { clinicId = _f.ClinicId })).At("cart.lineCount").GetInt32());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task More_than_250_lines_in_one_call_are_refused()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var lines = Enumerable.Range(0, 251).Select(_ => CartData.GoodLine(_f.Patients[0], _f.Prescriber, _f.Catalog.SemaEast)).ToArray();
         var payload = await AddAsync(lines);
 
@@ -197,14 +147,9 @@ public abstract class CartEditTests(DatabaseProvider provider, PostgresServer? p
         Assert.Equal(["lines"], payload.UserErrorFields());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Every_edit_changes_the_version_and_a_stale_expected_version_changes_nothing()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var v1 = (await C.DataAsync(CartData.Read, new { clinicId = _f.ClinicId })).At("cart.version").GetInt32();
         var added = await AddAsync(CartData.GoodLine(_f.Patients[0], _f.Prescriber, _f.Catalog.SemaEast));
         var v2 = added.At("cart.version").GetInt32();
@@ -227,14 +172,9 @@ public abstract class CartEditTests(DatabaseProvider provider, PostgresServer? p
         Assert.True(current.At("cart.version").GetInt32() > v2);
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Concurrent_edits_without_versions_never_lose_a_line()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         await C.DataAsync(CartData.Read, new { clinicId = _f.ClinicId });
         var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(i =>
             C.PostAsync(CartData.Add, new { clinicId = _f.ClinicId, lines = new[] { CartData.GoodLine(_f.Patients[i], _f.Prescriber, _f.Catalog.SemaEast) } })));
@@ -245,14 +185,9 @@ public abstract class CartEditTests(DatabaseProvider provider, PostgresServer? p
         Assert.Equal(4, cart.GetProperty("patientCount").GetInt32());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Concurrent_adds_of_the_same_line_merge_instead_of_duplicating()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         await C.DataAsync(CartData.Read, new { clinicId = _f.ClinicId });
         await Task.WhenAll(Enumerable.Range(0, 3).Select(_ =>
             C.PostAsync(CartData.Add, new { clinicId = _f.ClinicId, lines = new[] { CartData.GoodLine(_f.Patients[0], _f.Prescriber, _f.Catalog.SemaEast) } })));
@@ -262,14 +197,9 @@ public abstract class CartEditTests(DatabaseProvider provider, PostgresServer? p
         Assert.Equal(3, cart.At("lines.nodes.0.quantity").GetInt32());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Prices_come_from_the_catalog_with_each_shipment_fee_split_across_its_lines()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         // Patient 0 gets two East lines (one shipment, fee 1200 split 600/600); patient 1 one East line; patient 2 one West line.
         var cart = (await AddAsync(
             CartData.GoodLine(_f.Patients[0], _f.Prescriber, _f.Catalog.SemaEast, 2),
@@ -290,14 +220,9 @@ public abstract class CartEditTests(DatabaseProvider provider, PostgresServer? p
         Assert.Equal(65600L + 2400L, east.At("total.amount").GetInt64());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task A_price_cannot_be_sent_by_the_client()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var r = await C.PostAsync(CartData.Add, new
         {
             clinicId = _f.ClinicId,
@@ -308,14 +233,9 @@ public abstract class CartEditTests(DatabaseProvider provider, PostgresServer? p
         Assert.Equal(0, (await C.DataAsync(CartData.Read, new { clinicId = _f.ClinicId })).At("cart.lineCount").GetInt32());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Updating_keeps_what_is_not_mentioned_and_moving_onto_another_lines_pharmacy_is_a_duplicate()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var cart = (await AddAsync(
             CartData.GoodLine(_f.Patients[0], _f.Prescriber, _f.Catalog.SemaEast, 2),
             CartData.GoodLine(_f.Patients[0], _f.Prescriber, _f.Catalog.SemaWest, 1))).GetProperty("cart");
@@ -336,14 +256,9 @@ public abstract class CartEditTests(DatabaseProvider provider, PostgresServer? p
         Assert.Equal(["lines.0.pharmacyId"], clash.UserErrorFields());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Unknown_lines_in_update_or_remove_change_nothing()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var cart = (await AddAsync(CartData.GoodLine(_f.Patients[0], _f.Prescriber, _f.Catalog.SemaEast))).GetProperty("cart");
         var cartId = cart.GetProperty("id").GetString();
         var lineId = cart.At("lines.nodes.0.id").GetString();
@@ -359,14 +274,9 @@ public abstract class CartEditTests(DatabaseProvider provider, PostgresServer? p
         Assert.Equal(1, after.At("lines.nodes.0.quantity").GetInt32());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Stock_is_checked_against_every_line_on_the_same_offering()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var cart = (await AddAsync(
             CartData.GoodLine(_f.Patients[0], _f.Prescriber, _f.Catalog.NadWest, 2),
             CartData.GoodLine(_f.Patients[1], _f.Prescriber, _f.Catalog.NadWest, 2),

@@ -23,14 +23,9 @@ public abstract class CartIsolationTests(DatabaseProvider provider, PostgresServ
         _bLine = cart.At("lines.nodes.0.id").GetString()!;
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Reading_another_organizations_cart_is_not_found_like_a_missing_clinic()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var foreign = await _a.Tenant.Client.PostAsync(CartData.Read, new { clinicId = _b.ClinicId });
         var missing = await _a.Tenant.Client.PostAsync(CartData.Read, new { clinicId = GlobalId.Encode("Clinic", 999_999) });
 
@@ -38,14 +33,9 @@ public abstract class CartIsolationTests(DatabaseProvider provider, PostgresServ
         Assert.Equal(missing.Raw, foreign.Raw);
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Node_does_not_return_another_organizations_cart_or_line()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         foreach (var id in new[] { _bCart, _bLine })
         {
             var data = await _a.Tenant.Client.DataAsync("query($id: ID!) { node(id: $id) { id } }", new { id });
@@ -55,14 +45,9 @@ public abstract class CartIsolationTests(DatabaseProvider provider, PostgresServ
         }
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Editing_or_validating_another_organizations_cart_is_not_found_and_changes_nothing()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var c = _a.Tenant.Client;
         var missingCart = GlobalId.Encode("Cart", 999_999);
         var update = (await c.DataAsync(CartData.Update, new { cartId = _bCart, lines = new[] { new { lineId = _bLine, quantity = 3 } } })).GetProperty("cartLinesUpdate");
@@ -84,14 +69,9 @@ public abstract class CartIsolationTests(DatabaseProvider provider, PostgresServ
         Assert.Equal(JsonValueKind.Null, b.GetProperty("latestValidation").ValueKind);
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Another_organizations_patient_or_prescriber_cannot_be_put_on_a_line()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var payload = (await _a.Tenant.Client.DataAsync(CartData.Add, new
         {
             clinicId = _a.ClinicId,

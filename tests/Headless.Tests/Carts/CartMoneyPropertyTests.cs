@@ -86,14 +86,9 @@ public abstract class CartMoneyPropertyTests(DatabaseProvider provider, Postgres
         _initialStock = await StockAsync();
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Random_cart_sequences_with_extreme_quantities_keep_every_money_and_quantity_invariant()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         await Step.Array[1, 8].SampleAsync(RunAsync, writeLine: output.WriteLine, iter: App.Provider == DatabaseProvider.Sqlite ? 40 : 15, threads: 1, print: ops => string.Join(", ", ops.Select(o => o.ToString())));
     }
 

@@ -32,14 +32,9 @@ public abstract class QuantityLimitTests(DatabaseProvider provider, PostgresServ
 
     private async Task<JsonElement> CartAsync() => (await C.DataAsync(CartData.Read, new { clinicId = _f.ClinicId })).GetProperty("cart");
 
-    [Fact]
+    [ProviderFact]
     public async Task Two_inputs_of_int_max_for_one_line_are_refused_and_nothing_changes()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var before = await CartAsync();
         var stock = await StockAsync(_f.Catalog.SemaEast);
 
@@ -56,14 +51,9 @@ public abstract class QuantityLimitTests(DatabaseProvider provider, PostgresServ
         Assert.Equal(stock, await StockAsync(_f.Catalog.SemaEast));
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Inputs_that_merge_past_the_limit_in_one_call_or_into_a_cart_line_are_refused_at_the_input_that_would_cross_it()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         // Semaglutide at East allows 4 per line: 3 + 3 in one call crosses it at the second input.
         var inOneCall = await AddAsync(Line(0, _f.Catalog.SemaEast, 3), Line(0, _f.Catalog.SemaEast, 3));
         Assert.Equal(["QUANTITY_LIMIT"], inOneCall.UserErrorCodes());
@@ -87,14 +77,9 @@ public abstract class QuantityLimitTests(DatabaseProvider provider, PostgresServ
         Assert.Equal(4, toTheLimit.At("cart.lines.nodes.0.quantity").GetInt32());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task A_changed_quantity_and_a_move_to_an_offering_with_a_lower_limit_obey_the_limit()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var cart = (await AddAsync(Line(0, _f.Catalog.SemaEast, 3))).GetProperty("cart");
         var cartId = cart.GetProperty("id").GetString();
         var lineId = cart.At("lines.nodes.0.id").GetString();
@@ -113,14 +98,9 @@ public abstract class QuantityLimitTests(DatabaseProvider provider, PostgresServ
         Assert.Equal(2, moveAndFit.At("cart.lines.nodes.0.quantity").GetInt32());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task A_line_left_over_the_limit_by_a_catalog_change_is_a_validation_error_and_cannot_be_checked_out()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var cart = (await AddAsync(Line(0, _f.Catalog.SemaEast, 4))).GetProperty("cart");
         var cartId = cart.GetProperty("id").GetString();
         await SetMaxQuantityAsync(_f.Catalog.SemaEast, 2);
@@ -136,14 +116,9 @@ public abstract class QuantityLimitTests(DatabaseProvider provider, PostgresServ
         Assert.Equal(JsonValueKind.Null, checkout.GetProperty("order").ValueKind);
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Resubmitting_or_reordering_past_the_limit_is_refused_at_the_input()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var order = await CheckOutAsync(Line(0, _f.Catalog.SemaEast, 3), Line(1, _f.Catalog.SemaEast, 1));
         var first = order.At("lines.nodes.0.id").GetString()!;
         GlobalId.TryDecode(first, "OrderLine", out var firstKey);
@@ -161,14 +136,9 @@ public abstract class QuantityLimitTests(DatabaseProvider provider, PostgresServ
         Assert.Equal(1, (await CartAsync()).GetProperty("lineCount").GetInt32());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Checkout_refuses_an_order_with_a_line_of_no_value_and_creates_nothing()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         // A free product from a pharmacy that ships for free: the line would cost nothing.
         string free;
         await using (var db = App.Database.CreatePlatformContext())

@@ -12,14 +12,9 @@ public abstract class RefillDayTests(DatabaseProvider provider, PostgresServer? 
 {
     private static readonly object NewYork = new { line1 = "1 Broadway", city = "New York", state = "NY", zip = "10004" };
 
-    [Fact]
+    [ProviderFact]
     public async Task Every_seeded_problem_is_reported_on_its_line_then_fixed_in_place_and_validated_clean()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var f = await CartData.CreateAsync(App, 20);
         var c = f.Tenant.Client;
         var p = f.Patients;
@@ -116,14 +111,9 @@ public abstract class RefillDayTests(DatabaseProvider provider, PostgresServer? 
         Assert.False(edit.At("cart.checkoutReady").GetBoolean());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task A_license_that_expires_makes_the_prescriber_unlicensed_for_that_state()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var f = await CartData.CreateAsync(App, 1);
         var line = new { patientId = f.Patients[0], offeringId = f.Catalog.SemaEast, quantity = 1, sig = CartData.GoodSig, daysSupply = 28, prescriberId = f.PrescriberExpiredInNy, shipTo = NewYork };
         var cartId = (await f.Tenant.Client.DataAsync(CartData.Add, new { clinicId = f.ClinicId, lines = new[] { line } })).At("cartLinesAdd.cart.id").GetString();
@@ -136,14 +126,9 @@ public abstract class RefillDayTests(DatabaseProvider provider, PostgresServer? 
         Assert.Equal(["PRESCRIBER_NOT_LICENSED"], later.At("validation.issues.nodes").EnumerateArray().Select(i => i.GetProperty("code").GetString()));
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Validating_an_empty_cart_passes_but_it_is_not_ready_for_checkout()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var f = await CartData.CreateAsync(App, 0);
         var cart = (await f.Tenant.Client.DataAsync(CartData.Read, new { clinicId = f.ClinicId })).GetProperty("cart");
         var v = (await f.Tenant.Client.DataAsync(CartData.Validate, new { cartId = cart.GetProperty("id").GetString() })).GetProperty("cartValidate");

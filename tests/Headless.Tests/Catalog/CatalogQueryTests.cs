@@ -25,14 +25,9 @@ public abstract class CatalogQueryTests(DatabaseProvider provider, PostgresServe
         }
         """;
 
-    [Fact]
+    [ProviderFact]
     public async Task The_catalog_lists_active_offerings_with_prices_in_minor_units()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var catalog = (await _t.Client.DataAsync(CatalogQuery)).GetProperty("catalog");
         var nodes = catalog.GetProperty("nodes").EnumerateArray().ToList();
 
@@ -44,25 +39,20 @@ public abstract class CatalogQueryTests(DatabaseProvider provider, PostgresServe
         Assert.Equal("III", nodes.Single(n => n.GetProperty("id").GetString() == _ids.TestoEast).At("product.controlledSchedule").GetString());
     }
 
-    [Theory]
+    [ProviderTheory]
     [InlineData("CA", 1)]
     [InlineData("NY", 2)]
     [InlineData("TX", 3)]
     [InlineData("WY", 0)]
     public async Task The_catalog_for_a_state_shows_only_pharmacies_that_ship_there(string state, int expected)
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var catalog = (await _t.Client.DataAsync(CatalogQuery, new { state })).GetProperty("catalog");
 
         Assert.Equal(expected, catalog.GetProperty("totalCount").GetInt32());
         Assert.Equal(expected, catalog.GetProperty("nodes").GetArrayLength());
     }
 
-    [Theory]
+    [ProviderTheory]
     [InlineData("sema", 2)]
     [InlineData("TESTOSTERONE", 1)]
     [InlineData("10 mL", 1)]
@@ -70,24 +60,14 @@ public abstract class CatalogQueryTests(DatabaseProvider provider, PostgresServe
     [InlineData("50%", 0)]
     public async Task Search_matches_name_strength_or_form_ignoring_case(string search, int expected)
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var catalog = (await _t.Client.DataAsync(CatalogQuery, new { search })).GetProperty("catalog");
 
         Assert.Equal(expected, catalog.GetProperty("totalCount").GetInt32());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task The_catalog_pages_with_cursors()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var first = (await _t.Client.DataAsync(CatalogQuery, new { first = 2 })).GetProperty("catalog");
         var second = (await _t.Client.DataAsync(CatalogQuery, new { first = 2, after = first.At("pageInfo.endCursor").GetString() })).GetProperty("catalog");
 
@@ -97,28 +77,18 @@ public abstract class CatalogQueryTests(DatabaseProvider provider, PostgresServe
         Assert.Equal(3, ids.Distinct().Count());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task An_invalid_state_code_is_refused()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var r = await _t.Client.PostAsync(CatalogQuery, new { state = "Texas" });
 
         Assert.Equal(System.Net.HttpStatusCode.UnprocessableEntity, r.Status);
         Assert.Equal(["INVALID_VALUE"], r.ErrorCodes);
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Pharmacies_list_their_states_turnaround_and_shipping_fee()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var data = await _t.Client.DataAsync("{ pharmacies { id name shipsToStates turnaroundDays shippingFee { amount } } }");
         var east = data.GetProperty("pharmacies")[0];
 
@@ -128,14 +98,9 @@ public abstract class CatalogQueryTests(DatabaseProvider provider, PostgresServe
         Assert.Equal(1200, east.At("shippingFee.amount").GetInt64());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Catalog_objects_can_be_fetched_again_by_node_id()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var data = await _t.Client.DataAsync(
             "query($o: ID!, $p: ID!) { o: node(id: $o) { __typename ... on Offering { product { id name } } } p: node(id: $p) { __typename ... on Pharmacy { name } } }",
             new { o = _ids.SemaWest, p = _ids.WestPharmacy });
@@ -147,17 +112,12 @@ public abstract class CatalogQueryTests(DatabaseProvider provider, PostgresServe
         Assert.Equal("Semaglutide", product.At("node.name").GetString());
     }
 
-    [Theory]
+    [ProviderTheory]
     [InlineData("not-an-id")]
     [InlineData("")]
     [InlineData("UGF0aWVudDotMQ")]
     public async Task Node_with_a_malformed_id_is_null(string id)
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var data = await _t.Client.DataAsync("query($id: ID!) { node(id: $id) { id } }", new { id });
 
         Assert.Equal(JsonValueKind.Null, data.GetProperty("node").ValueKind);

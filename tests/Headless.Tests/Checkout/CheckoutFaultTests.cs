@@ -43,14 +43,9 @@ public abstract class CheckoutFaultTests(DatabaseProvider provider, PostgresServ
 
     protected override async Task InitializeAppAsync() => _f = await CartData.CreateAsync(App, 0, "Fault Org");
 
-    [Fact]
+    [ProviderFact]
     public async Task A_checkout_that_the_database_fails_at_any_command_is_finished_by_its_retry_exactly_once()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         // A clean checkout of the same shape gives the commands to fail.
         var clean = await CartAsync();
         IReadOnlyList<(CommandKind Kind, string Text)> commands;

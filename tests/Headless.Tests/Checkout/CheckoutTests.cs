@@ -58,14 +58,9 @@ public abstract class CheckoutTests(DatabaseProvider provider, PostgresServer? p
         return (await db.Offerings.AsNoTracking().SingleAsync(o => o.Id == id)).Stock;
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task A_refill_day_cart_checks_out_in_one_call_with_a_number_per_line()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var (cartId, version, total) = await ValidCartAsync(20);
         var stockBefore = await StockAsync(_f.Catalog.SemaEast);
 
@@ -100,14 +95,9 @@ public abstract class CheckoutTests(DatabaseProvider provider, PostgresServer? p
         Assert.Equal($"{number}-03", lineNode.At("node.number").GetString());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task A_declined_card_keeps_the_order_as_a_payment_failure_and_the_cart_as_it_was()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var (cartId, version, _) = await ValidCartAsync(4);
         var stockBefore = await StockAsync(_f.Catalog.SemaEast);
 
@@ -131,28 +121,18 @@ public abstract class CheckoutTests(DatabaseProvider provider, PostgresServer? p
         Assert.NotEqual(declined.At("order.number").GetString(), paid.At("order.number").GetString());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Insufficient_funds_is_reported_with_its_own_code()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var (cartId, version, _) = await ValidCartAsync(1);
         var payload = await CheckoutAsync(cartId, version, "nsf", "pm_card_insufficientFunds");
 
         Assert.Equal("insufficient_funds", payload.At("order.paymentFailure.code").GetString());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task A_cart_changed_since_the_clients_version_is_refused_and_nothing_is_created()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var (cartId, version, _) = await ValidCartAsync(2);
         await C.DataAsync(CartData.Add, new { clinicId = _f.ClinicId, lines = new[] { CartData.GoodLine(_f.Patients[5], _f.Prescriber, _f.Catalog.SemaEast) } });
 
@@ -163,14 +143,9 @@ public abstract class CheckoutTests(DatabaseProvider provider, PostgresServer? p
         Assert.Equal(JsonValueKind.Null, (await C.DataAsync(OrderByNumber, new { n = "HX-10001" })).GetProperty("order").ValueKind);
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task A_cart_with_errors_is_refused_with_its_issues()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var cart = (await C.DataAsync(CartData.Add, new
         {
             clinicId = _f.ClinicId,
@@ -186,14 +161,9 @@ public abstract class CheckoutTests(DatabaseProvider provider, PostgresServer? p
         Assert.Equal("OPEN", payload.At("cart.status").GetString());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task The_same_idempotency_key_returns_the_same_order_and_authorizes_once()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var sandbox = App.Services.GetRequiredService<SandboxPaymentGateway>();
         var before = sandbox.IntentCount;
         var (cartId, version, _) = await ValidCartAsync(3);
@@ -207,14 +177,9 @@ public abstract class CheckoutTests(DatabaseProvider provider, PostgresServer? p
         Assert.Equal(["IDEMPOTENCY_KEY_REUSED"], other.UserErrorCodes());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task The_same_key_sent_concurrently_yields_one_order_and_one_payment_intent()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var sandbox = App.Services.GetRequiredService<SandboxPaymentGateway>();
         var before = sandbox.IntentCount;
         var (cartId, version, _) = await ValidCartAsync(3);
@@ -231,28 +196,18 @@ public abstract class CheckoutTests(DatabaseProvider provider, PostgresServer? p
         Assert.Equal(1, await db.Orders.IgnoreQueryFilters().CountAsync(o => o.OrganizationId == _f.Tenant.OrganizationId));
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task The_client_cannot_send_an_amount()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var (cartId, version, _) = await ValidCartAsync(1);
         var r = await C.PostAsync(Checkout, new { input = new { cartId, expectedVersion = version, paymentMethodId = "pm_card_visa", idempotencyKey = "k", amount = 1 } });
 
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, r.Status);
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task A_four_line_order_with_one_rejected_line_captures_the_other_three()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var (cartId, version, _) = await ValidCartAsync(4);
         var order = (await CheckoutAsync(cartId, version, "four")).GetProperty("order");
         var lineIds = LineKeys(order);
@@ -278,14 +233,9 @@ public abstract class CheckoutTests(DatabaseProvider provider, PostgresServer? p
         Assert.True(lines[2].At("statusReason.fixable").GetBoolean());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task A_line_rejected_after_capture_is_refunded_for_exactly_its_amount()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var (cartId, version, _) = await ValidCartAsync(4);
         var order = (await CheckoutAsync(cartId, version, "refund")).GetProperty("order");
         var lineIds = LineKeys(order);
@@ -306,14 +256,9 @@ public abstract class CheckoutTests(DatabaseProvider provider, PostgresServer? p
         Assert.Equal(["CAPTURED", "REFUNDED", "CAPTURED", "CAPTURED"], lines.Select(l => l.GetProperty("paymentStatus").GetString()));
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task At_the_deadline_what_was_accepted_is_captured_and_when_nothing_was_the_hold_is_released()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var (cartId, version, _) = await ValidCartAsync(2);
         var order = (await CheckoutAsync(cartId, version, "deadline")).GetProperty("order");
         var lineIds = LineKeys(order);
@@ -342,14 +287,9 @@ public abstract class CheckoutTests(DatabaseProvider provider, PostgresServer? p
         Assert.Equal("CANCELED", (await C.DataAsync(OrderByNumber, new { n = order2.GetProperty("number").GetString() })).At("order.paymentStatus").GetString());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Earlier_order_lines_count_as_duplicate_fills_until_their_days_supply_runs_out()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var (cartId, version, _) = await ValidCartAsync(1);
         var number = (await CheckoutAsync(cartId, version, "first-fill")).At("order.number").GetString();
 
@@ -363,14 +303,9 @@ public abstract class CheckoutTests(DatabaseProvider provider, PostgresServer? p
         Assert.DoesNotContain(later, i => i.GetProperty("code").GetString() == "DUPLICATE_FILL");
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Another_organizations_order_is_invisible()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var (cartId, version, _) = await ValidCartAsync(1);
         var order = (await CheckoutAsync(cartId, version, "mine")).GetProperty("order");
         var other = await App.CreateTenantAsync("Other Org");

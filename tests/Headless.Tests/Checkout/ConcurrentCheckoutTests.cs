@@ -50,14 +50,9 @@ public abstract class ConcurrentCheckoutTests(DatabaseProvider provider, Postgre
         }
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Ten_clinics_checking_out_at_once_all_succeed_when_stock_suffices()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var before = await StockAsync();
         var payloads = await CheckOutAllAtOnceAsync();
 
@@ -75,14 +70,9 @@ public abstract class ConcurrentCheckoutTests(DatabaseProvider provider, Postgre
         Assert.Empty(App.Logs.Errors);
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task When_stock_covers_five_carts_five_check_out_and_five_are_refused_out_of_stock_on_the_right_lines()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         // Enough for exactly five carts; every cart validated against the stock as it was.
         await SetStockAsync(_f.Catalog.SemaEast, 5 * SemaLines);
         await SetStockAsync(_f.Catalog.TestoEast, 5 * TestoLines);

@@ -9,14 +9,9 @@ public abstract class ClinicMutationTests(DatabaseProvider provider, PostgresSer
 
     protected override async Task InitializeAppAsync() => _t = await App.CreateTenantAsync("Clinics Org");
 
-    [Fact]
+    [ProviderFact]
     public async Task A_clinic_is_created_with_cheapest_routing_by_default()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var data = await _t.Client.DataAsync(TestData.ClinicCreate, new { input = TestData.Clinic() });
 
         Assert.Empty(data.GetProperty("clinicCreate").UserErrorCodes());
@@ -24,14 +19,9 @@ public abstract class ClinicMutationTests(DatabaseProvider provider, PostgresSer
         Assert.Equal("78701", data.At("clinicCreate.clinic.shipTo.zip").GetString());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Bad_npi_name_and_address_are_reported_with_paths()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var input = new
         {
             name = "",
@@ -48,14 +38,9 @@ public abstract class ClinicMutationTests(DatabaseProvider provider, PostgresSer
         Assert.Equal(0, (await _t.Client.DataAsync("{ viewer { organization { clinics { totalCount } } } }")).At("viewer.organization.clinics.totalCount").GetInt32());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task An_unknown_routing_preference_is_refused_before_anything_runs()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var r = await _t.Client.PostAsync(TestData.ClinicCreate, new { input = new { name = "X", npi = TestData.ValidNpi, routingPreference = "RANDOM" } });
 
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, r.Status);

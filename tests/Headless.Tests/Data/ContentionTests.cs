@@ -29,14 +29,9 @@ public abstract class ContentionTests(DatabaseProvider provider, PostgresServer?
 
     protected override async Task InitializeAppAsync() => _f = await CartData.CreateAsync(App, 6);
 
-    [Fact]
+    [ProviderFact]
     public async Task A_short_burst_of_contention_on_a_cart_edit_is_retried_invisibly()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         _faults.WritesToFail = 3;
         var payload = (await C.DataAsync(CartData.Add, new { clinicId = _f.ClinicId, lines = new[] { CartData.GoodLine(_f.Patients[0], _f.Prescriber, _f.Catalog.SemaEast) } })).GetProperty("cartLinesAdd");
 
@@ -46,14 +41,9 @@ public abstract class ContentionTests(DatabaseProvider provider, PostgresServer?
         Assert.Empty(App.Logs.Errors);
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Contention_that_outlasts_the_retries_answers_BUSY_RETRY_on_a_cart_edit_and_changes_nothing()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var cartId = (await C.DataAsync(CartData.Read, new { clinicId = _f.ClinicId })).At("cart.id").GetString();
         _faults.WritesToFail = int.MaxValue;
         var response = await C.PostAsync(CartData.Add, new { clinicId = _f.ClinicId, lines = new[] { CartData.GoodLine(_f.Patients[0], _f.Prescriber, _f.Catalog.SemaEast) } });
@@ -71,14 +61,9 @@ public abstract class ContentionTests(DatabaseProvider provider, PostgresServer?
         Assert.Empty(App.Logs.Errors);
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task A_checkout_that_stays_contended_answers_BUSY_RETRY_and_the_same_key_then_checks_out_once()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var lines = _f.Patients.Take(4).Select(p => CartData.GoodLine(p, _f.Prescriber, _f.Catalog.SemaEast)).ToArray();
         var cartId = (await C.DataAsync(CartData.Add, new { clinicId = _f.ClinicId, lines })).At("cartLinesAdd.cart.id").GetString()!;
         var version = (await C.DataAsync(CartData.Validate, new { cartId })).At("cartValidate.cart.version").GetInt32();
@@ -107,14 +92,9 @@ public abstract class ContentionTests(DatabaseProvider provider, PostgresServer?
         Assert.Empty(App.Logs.Errors);
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task A_contended_cancellation_answers_BUSY_RETRY_and_a_contended_partner_callback_503()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var order = await PartnerCallbacks.CheckoutAsync(App, _f, [_f.Catalog.SemaEast, _f.Catalog.SemaWest], "busy-lines");
         using var http = App.CreateClient();
 

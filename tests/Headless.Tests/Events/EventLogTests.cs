@@ -29,14 +29,9 @@ public abstract class EventLogTests(DatabaseProvider provider, PostgresServer? p
 
     protected override async Task InitializeAppAsync() => _f = await CartData.CreateAsync(App, 6);
 
-    [Fact]
+    [ProviderFact]
     public async Task Cart_edits_and_checkout_are_logged_in_order_with_payloads_free_of_patient_data()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var add = (await C.DataAsync(CartData.Add, new { clinicId = _f.ClinicId, lines = new[] { CartData.GoodLine(_f.Patients[0], _f.Prescriber, _f.Catalog.SemaEast), CartData.GoodLine(_f.Patients[1], _f.Prescriber, _f.Catalog.SemaEast) } })).At("cartLinesAdd.cart");
         var cartId = add.GetProperty("id").GetString()!;
         var lineIds = add.At("lines.nodes").EnumerateArray().Select(l => l.GetProperty("id").GetString()!).ToList();
@@ -81,14 +76,9 @@ public abstract class EventLogTests(DatabaseProvider provider, PostgresServer? p
         Assert.DoesNotContain("Oak Ave", log, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Paging_by_cursor_returns_every_event_once_filters_by_type_and_counts_only_when_asked()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         for (var i = 0; i < 6; i++)
         {
             await C.DataAsync(CartData.Add, new { clinicId = _f.ClinicId, lines = new[] { CartData.GoodLine(_f.Patients[i], _f.Prescriber, _f.Catalog.SemaEast) } });
@@ -114,14 +104,9 @@ public abstract class EventLogTests(DatabaseProvider provider, PostgresServer? p
         Assert.Equal(0, (await other.Client.DataAsync("{ events { totalCount nodes { id } } }")).At("events.totalCount").GetInt32());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Cursors_that_are_not_event_cursors_and_unknown_types_are_refused()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var badCursor = await C.PostAsync(Events, new { after = "bm90LWEtY3Vyc29y" });
         var clinicCursor = await C.PostAsync(Events, new { after = (await C.DataAsync("{ viewer { organization { clinics(first: 1) { pageInfo { endCursor } } } } }")).At("viewer.organization.clinics.pageInfo.endCursor").GetString() });
         var badType = await C.PostAsync(Events, new { types = new[] { "order.shipped" } });
@@ -131,14 +116,9 @@ public abstract class EventLogTests(DatabaseProvider provider, PostgresServer? p
         Assert.Equal(["INVALID_EVENT_TYPE"], badType.ErrorCodes);
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Events_past_retention_are_deleted_and_a_cursor_before_them_is_refused()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         await C.DataAsync(CartData.Add, new { clinicId = _f.ClinicId, lines = new[] { CartData.GoodLine(_f.Patients[0], _f.Prescriber, _f.Catalog.SemaEast) } });
         var start = (await C.DataAsync(Events, new { first = 1 })).At("events.nodes.0.cursor").GetString();
         await C.DataAsync(CartData.Add, new { clinicId = _f.ClinicId, lines = new[] { CartData.GoodLine(_f.Patients[1], _f.Prescriber, _f.Catalog.SemaEast) } });
@@ -158,14 +138,9 @@ public abstract class EventLogTests(DatabaseProvider provider, PostgresServer? p
     /// The gap problem: writers commit concurrently while a reader pages by cursor. Every event the reader sees is
     /// new and in position order, and once the writers are done it has seen exactly the whole log.
     /// </summary>
-    [Fact]
+    [ProviderFact]
     public async Task A_reader_paging_while_writers_race_sees_every_event_exactly_once_and_in_order()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var clinics = new List<string>();
         for (var i = 0; i < 4; i++)
         {

@@ -11,14 +11,9 @@ public sealed class OutboxConcurrencyTests(PostgresServer server)
 {
     private static readonly Dictionary<string, string?> Settings = new() { ["Headless:Outbox:Enabled"] = "false" };
 
-    [Fact]
+    [ProviderFact]
     public async Task Three_workers_drain_a_thousand_messages_each_delivered_exactly_once()
     {
-        if (!server.Available)
-        {
-            return;
-        }
-
         await using var app = await HeadlessApp.PostgresAsync(server, Settings);
         _ = app.Services; // starts the host: migrations
         var ids = await OutboxTestSupport.EnqueueAsync(app, "test.record", 1000);

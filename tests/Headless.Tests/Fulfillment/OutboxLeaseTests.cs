@@ -17,14 +17,9 @@ public abstract class OutboxLeaseTests(DatabaseProvider provider, PostgresServer
 
     private static OutboxOptions Options => new() { BatchSize = 10, LeaseDuration = TimeSpan.FromMinutes(2), MaxAttempts = 3 };
 
-    [Fact]
+    [ProviderFact]
     public async Task A_lease_that_lapses_is_picked_up_by_another_worker()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var id = (await OutboxTestSupport.EnqueueAsync(App, Kind, 1))[0];
         var handler = new RecordingHandler(Kind);
         var (processor, services) = OutboxTestSupport.Processor(App, Options, handlers: handler);
@@ -45,14 +40,9 @@ public abstract class OutboxLeaseTests(DatabaseProvider provider, PostgresServer
         Assert.Null(row.LeaseOwner);
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task A_worker_whose_lease_was_taken_over_does_not_overwrite_the_new_owners_success()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var id = (await OutboxTestSupport.EnqueueAsync(App, Kind, 1))[0];
         var handler = new RecordingHandler(Kind);
         var (workerA, servicesA) = OutboxTestSupport.Processor(App, Options, handlers: handler);
@@ -87,14 +77,9 @@ public abstract class OutboxLeaseTests(DatabaseProvider provider, PostgresServer
         Assert.Null(row.LeaseOwner);
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task A_worker_whose_lease_was_taken_over_does_not_overwrite_the_new_owners_failure()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var id = (await OutboxTestSupport.EnqueueAsync(App, Kind, 1))[0];
         var handler = new RecordingHandler(Kind);
         var (workerA, servicesA) = OutboxTestSupport.Processor(App, Options, handlers: handler);
@@ -125,14 +110,9 @@ public abstract class OutboxLeaseTests(DatabaseProvider provider, PostgresServer
         Assert.InRange(row.NextAttemptAt, laterClock.GetUtcNow() + TimeSpan.FromSeconds(4), laterClock.GetUtcNow() + TimeSpan.FromSeconds(6));
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Shutdown_during_delivery_gives_the_lease_back_without_counting_an_attempt()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var ids = await OutboxTestSupport.EnqueueAsync(App, Kind, 3);
         var handler = new RecordingHandler(Kind);
         var (processor, services) = OutboxTestSupport.Processor(App, Options, handlers: handler);
@@ -162,14 +142,9 @@ public abstract class OutboxLeaseTests(DatabaseProvider provider, PostgresServer
         Assert.Equal(3, handler.Delivered.Count);
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task A_message_of_an_unknown_kind_fails_and_is_parked_after_max_attempts()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var id = (await OutboxTestSupport.EnqueueAsync(App, "test.nobody-handles-this", 1))[0];
         var (processor, services) = OutboxTestSupport.Processor(App, Options, handlers: new RecordingHandler(Kind));
         await using var handlerServices = services;
@@ -188,14 +163,9 @@ public abstract class OutboxLeaseTests(DatabaseProvider provider, PostgresServer
         Assert.Equal(0, await processor.DrainOnceAsync("worker-a", CancellationToken.None));
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task The_message_is_written_in_the_same_transaction_as_the_change_that_causes_it()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var now = App.Clock.GetUtcNow();
         await using (var db = App.Database.CreatePlatformContext())
         {

@@ -37,14 +37,9 @@ public abstract class PartnerApiFaultTests(DatabaseProvider provider, PostgresSe
 
     private DateTimeOffset Now => App.Clock.GetUtcNow();
 
-    [Fact]
+    [ProviderFact]
     public async Task A_pharmacy_that_hangs_past_the_timeout_fails_each_attempt_cleanly_and_later_gets_the_order_once()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         await using var east = await FakePharmacyApi.StartAsync();
         await using var west = await FakePharmacyApi.StartAsync();
         var order = await CheckoutAsync(App, _f, [_f.Catalog.SemaEast, _f.Catalog.SemaWest], "hang");
@@ -120,14 +115,9 @@ public abstract class PartnerApiFaultTests(DatabaseProvider provider, PostgresSe
         Assert.All(await db.PartnerOrders.IgnoreQueryFilters().ToListAsync(), p => Assert.Equal(PartnerOrderStatus.Submitted, p.Status));
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task A_pharmacy_that_sends_half_a_response_and_stalls_fails_the_attempt_at_the_timeout()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         await using var east = await FakePharmacyApi.StartAsync();
         await CheckoutAsync(App, _f, [_f.Catalog.SemaEast], "stall");
         await ConnectAsync(_f.Catalog.EastPharmacy, east);
@@ -146,14 +136,9 @@ public abstract class PartnerApiFaultTests(DatabaseProvider provider, PostgresSe
         Assert.Equal(0, east.InFlight);
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Redirects_are_not_followed_and_each_counts_as_a_failed_attempt()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         await using var east = await FakePharmacyApi.StartAsync();
         await using var west = await FakePharmacyApi.StartAsync();
         await using var elsewhere = await FakePharmacyApi.StartAsync();

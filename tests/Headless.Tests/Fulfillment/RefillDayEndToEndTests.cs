@@ -135,7 +135,7 @@ public sealed class RefillDayEndToEndTests
         Assert.All(await check.PartnerOrders.IgnoreQueryFilters().ToListAsync(), p => Assert.Equal(PartnerOrderStatus.Submitted, p.Status));
     }
 
-    private static async Task<WebApplication> StartSimulatorAsync(HeadlessApp app, int port, string[] outOfStock)
+    internal static async Task<WebApplication> StartSimulatorAsync(HeadlessApp app, int port, string[] outOfStock)
     {
         var simulator = SimulatorHost.Build(
             ["--urls", $"http://127.0.0.1:{port}", $"--Simulator:StepDelay={Step}"],
@@ -149,7 +149,7 @@ public sealed class RefillDayEndToEndTests
         return simulator;
     }
 
-    private static async Task ConnectPharmaciesAsync(HeadlessApp app, Uri simulator)
+    internal static async Task ConnectPharmaciesAsync(HeadlessApp app, Uri simulator)
     {
         await using var db = app.Database.CreatePlatformContext();
         foreach (var pharmacy in await db.Pharmacies.ToListAsync())
@@ -162,7 +162,7 @@ public sealed class RefillDayEndToEndTests
         await db.SaveChangesAsync();
     }
 
-    private static async Task<string> CheckOutAsync(CartFixture f, params object[] lines)
+    internal static async Task<string> CheckOutAsync(CartFixture f, params object[] lines)
     {
         var c = f.Tenant.Client;
         var cartId = (await c.DataAsync(CartData.Add, new { clinicId = f.ClinicId, lines })).At("cartLinesAdd.cart.id").GetString();

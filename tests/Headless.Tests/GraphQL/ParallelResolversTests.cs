@@ -20,14 +20,9 @@ public abstract class ParallelResolversTests(DatabaseProvider provider, Postgres
 
     protected override void ConfigureServices(IServiceCollection services) => services.AddSingleton<IInterceptor>(_gauge);
 
-    [Fact]
+    [ProviderFact]
     public async Task A_query_over_many_lines_holds_at_most_the_configured_number_of_connections()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var f = await CartData.CreateAsync(App, 20);
         var lines = f.Patients.Select(p => CartData.GoodLine(p, f.Prescriber, f.Catalog.SemaEast)).ToArray();
         var cartId = (await f.Tenant.Client.DataAsync(CartData.Add, new { clinicId = f.ClinicId, lines })).At("cartLinesAdd.cart.id").GetString();

@@ -1,6 +1,3 @@
-using Headless.Catalog;
-using Headless.GraphQL;
-
 namespace Headless.Tests.Infrastructure;
 
 /// <summary>A clinic with prescribers, patients and a catalog, ready to fill a cart. Built through the API except the catalog.</summary>
@@ -109,31 +106,16 @@ public static class CartData
     /// <summary>Three pharmacies, five products. Sermorelin is only at the slow pharmacy; NAD+ has little stock; oxytocin is paused at West.</summary>
     public static async Task<CartCatalog> SeedCatalogAsync(HeadlessApp app)
     {
-        await using var db = app.Database.CreatePlatformContext();
-        var west = new Pharmacy("West Compounding", 3, 1500, ["CA", "NV", "TX"]);
-        var east = new Pharmacy("East Compounding", 5, 1200, ["NY", "NJ", "TX"]);
-        var slow = new Pharmacy("Slow Compounding", 9, 600, ["TX", "FL"]);
-        var sema = new Product("Semaglutide", "2.5 mg/mL", "2 mL vial", null);
-        var testo = new Product("Testosterone Cypionate", "200 mg/mL", "10 mL vial", "III");
-        var nad = new Product("NAD+", "200 mg/mL", "5 mL vial", null);
-        var serm = new Product("Sermorelin", "9 mg", "vial", null);
-        var semaWest = new Offering(sema, west, 19900, 500, 4);
-        var semaEast = new Offering(sema, east, 18900, 500, 4);
-        var testoEast = new Offering(testo, east, 8900, 500, 2);
-        var nadWest = new Offering(nad, west, 12900, 5, 3);
-        var sermSlow = new Offering(serm, slow, 9900, 500, 3);
-        var oxy = new Product("Oxytocin", "10 IU/mL", "5 mL vial", null);
-        var oxyWest = new Offering(oxy, west, 5000, 500, 3);
+        var c = new CatalogBuilder();
+        var (semaWest, semaEast, testoEast, nadWest, sermSlow) = (c.SemaWest(), c.SemaEast(), c.TestoEast(), c.NadWest(), c.SermorelinSlow());
+        var (oxyWest, oxyEast) = (c.OxytocinWest(), c.OxytocinEast());
         oxyWest.Deactivate();
-        var oxyEast = new Offering(oxy, east, 6000, 500, 3);
-        db.AddRange(west, east, slow, sema, testo, nad, serm, oxy, semaWest, semaEast, testoEast, nadWest, sermSlow, oxyWest, oxyEast);
-        await db.SaveChangesAsync();
+        await c.SaveAsync(app.Database);
         return new CartCatalog(
-            GlobalId.Encode("Product", sema.Id), GlobalId.Encode("Product", testo.Id), GlobalId.Encode("Product", nad.Id), GlobalId.Encode("Product", serm.Id),
-            GlobalId.Encode("Offering", semaWest.Id), GlobalId.Encode("Offering", semaEast.Id), GlobalId.Encode("Offering", testoEast.Id),
-            GlobalId.Encode("Offering", nadWest.Id), GlobalId.Encode("Offering", sermSlow.Id),
-            GlobalId.Encode("Product", oxy.Id), GlobalId.Encode("Offering", oxyWest.Id), GlobalId.Encode("Offering", oxyEast.Id),
-            GlobalId.Encode("Pharmacy", west.Id), GlobalId.Encode("Pharmacy", east.Id), GlobalId.Encode("Pharmacy", slow.Id));
+            CatalogBuilder.Id(c.Semaglutide), CatalogBuilder.Id(c.Testosterone), CatalogBuilder.Id(c.Nad), CatalogBuilder.Id(c.Sermorelin),
+            CatalogBuilder.Id(semaWest), CatalogBuilder.Id(semaEast), CatalogBuilder.Id(testoEast), CatalogBuilder.Id(nadWest), CatalogBuilder.Id(sermSlow),
+            CatalogBuilder.Id(c.Oxytocin), CatalogBuilder.Id(oxyWest), CatalogBuilder.Id(oxyEast),
+            CatalogBuilder.Id(c.West), CatalogBuilder.Id(c.East), CatalogBuilder.Id(c.Slow));
     }
 
     /// <summary>A complete, valid line for a patient.</summary>

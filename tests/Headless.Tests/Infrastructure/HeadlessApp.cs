@@ -92,7 +92,10 @@ public sealed class HeadlessApp : WebApplicationFactory<Program>
     public static async Task<HeadlessApp> PostgresAsync(PostgresServer server, IDictionary<string, string?>? settings = null) =>
         new(DatabaseProvider.Postgres, await server.CreateDatabaseAsync(), null, settings);
 
-    /// <summary>An app for the provider a test class runs on; null when PostgreSQL is unavailable outside CI.</summary>
+    /// <summary>
+    /// An app for the provider a test class runs on; null when PostgreSQL is unavailable outside CI, which only a
+    /// test that does not touch the database sees (the others are skipped, see <see cref="ProviderFactAttribute"/>).
+    /// </summary>
     public static async Task<HeadlessApp?> CreateAsync(DatabaseProvider provider, PostgresServer? server, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null) =>
         provider switch
         {

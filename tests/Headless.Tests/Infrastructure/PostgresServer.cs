@@ -15,13 +15,20 @@ namespace Headless.Tests.Infrastructure;
 /// a private throw-away cluster is created in a temp directory and started on a free port of 127.0.0.1
 /// with trust authentication; it is stopped and deleted on dispose. As root, initdb and postgres run as
 /// the unprivileged "postgres" user (or "nobody") because they refuse to run as root.</item>
-/// <item>Otherwise, when CI=true, initialisation throws so the tests fail rather than skip; outside CI
-/// <see cref="Available"/> is false and tests return early.</item>
 /// </list>
+/// Outside CI, when the configured server does not answer or no binaries are installed, <see cref="SkipReason"/>
+/// says why and every <see cref="ProviderFactAttribute"/> test of a PostgreSQL class is reported as skipped.
+/// With CI=true nothing is skipped: a missing server fails the tests. A server that was expected (binaries
+/// present, or in CI) and cannot be started fails the fixture, and so its tests.
 /// </summary>
 public sealed class PostgresServer : IAsyncLifetime
 {
     public const string ServerVariable = "HEADLESS_TEST_POSTGRES";
+
+    private const string NoBinaries =
+        $"No PostgreSQL server: {ServerVariable} is not set and no PostgreSQL binaries were found (/usr/lib/postgresql/*/bin or initdb on PATH).";
+
+    private static readonly Lazy<string?> Skip = new(FindSkipReason);
 
     private readonly ConcurrentBag<string> _databases = [];
     private string? _maintenanceConnectionString;
@@ -31,19 +38,27 @@ public sealed class PostgresServer : IAsyncLifetime
     private string? _runAsUser;
     private bool _external;
 
-    /// <summary>False only when not in CI and no server could be had.</summary>
-    public bool Available { get; private set; }
+    /// <summary>
+    /// Why PostgreSQL tests are skipped here, or null when they run. Worked out once per test process, when tests
+    /// are discovered, so it must be cheap: a connection probe of the configured server, or a look for binaries.
+    /// </summary>
+    public static string? SkipReason => Skip.Value;
 
-    public string? UnavailableReason { get; private set; }
+    /// <summary>False only when <see cref="SkipReason"/> is set (and so no PostgreSQL test runs).</summary>
+    public bool Available { get; private set; }
 
     private static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
 
     public async Task InitializeAsync()
     {
+        if (SkipReason is not null)
+        {
+            return;
+        }
+
         var configured = Environment.GetEnvironmentVariable(ServerVariable);
         if (!string.IsNullOrWhiteSpace(configured))
         {
-            // An explicitly configured server that does not answer is a configuration error: fail, never skip.
             _external = true;
             _maintenanceConnectionString = configured;
             await CheckConnectionAsync(configured).ConfigureAwait(false);
@@ -51,39 +66,45 @@ public sealed class PostgresServer : IAsyncLifetime
             return;
         }
 
-        var bin = FindBinDirectory();
-        string reason;
-        if (bin is null)
+        var bin = FindBinDirectory() ?? throw new InvalidOperationException(NoBinaries + " CI=true, so PostgreSQL tests must not be skipped.");
+        try
         {
-            reason = $"No PostgreSQL server: {ServerVariable} is not set and no PostgreSQL binaries were found (/usr/lib/postgresql/*/bin or initdb on PATH).";
+            await StartPrivateClusterAsync(bin).ConfigureAwait(false);
         }
-        else
+        catch (Exception ex)
+        {
+            await StopPrivateClusterAsync().ConfigureAwait(false);
+            throw new InvalidOperationException($"Could not start a private PostgreSQL cluster from {bin}: {ex.Message}", ex);
+        }
+
+        Available = true;
+    }
+
+    private static string? FindSkipReason()
+    {
+        if (InCi)
+        {
+            return null;
+        }
+
+        var configured = Environment.GetEnvironmentVariable(ServerVariable);
+        if (!string.IsNullOrWhiteSpace(configured))
         {
             try
             {
-                await StartPrivateClusterAsync(bin).ConfigureAwait(false);
-                Available = true;
-                return;
+                // Short: a server that is down refuses at once, and discovery waits for this.
+                var probe = new NpgsqlConnectionStringBuilder(configured) { Timeout = 5, Pooling = false };
+                using var connection = new NpgsqlConnection(probe.ConnectionString);
+                connection.Open();
+                return null;
             }
-            catch (Exception ex) when (!InCi)
+            catch (Exception ex) when (ex is NpgsqlException or ArgumentException or InvalidOperationException or TimeoutException)
             {
-                await StopPrivateClusterAsync().ConfigureAwait(false);
-                reason = $"Could not start a private PostgreSQL cluster from {bin}: {ex.Message}";
-            }
-            catch
-            {
-                await StopPrivateClusterAsync().ConfigureAwait(false);
-                throw;
+                return $"{ServerVariable} does not answer: {ex.Message}";
             }
         }
 
-        if (InCi)
-        {
-            throw new InvalidOperationException(reason + " CI=true, so PostgreSQL tests must not be skipped.");
-        }
-
-        Available = false;
-        UnavailableReason = reason;
+        return FindBinDirectory() is null ? NoBinaries : null;
     }
 
     /// <summary>A fresh, empty database on the server; returns its Npgsql connection string.</summary>
@@ -91,7 +112,7 @@ public sealed class PostgresServer : IAsyncLifetime
     {
         if (!Available || _maintenanceConnectionString is null)
         {
-            throw new InvalidOperationException("PostgreSQL is not available: " + UnavailableReason);
+            throw new InvalidOperationException("PostgreSQL is not available: " + SkipReason);
         }
 
         var name = "t_" + Guid.NewGuid().ToString("N");

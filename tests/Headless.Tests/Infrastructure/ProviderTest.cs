@@ -4,17 +4,17 @@ namespace Headless.Tests.Infrastructure;
 
 /// <summary>
 /// Base for tests that run on every real database provider: each concrete class picks SQLite or
-/// PostgreSQL. PostgreSQL tests fail in CI when no server can be had (see <see cref="PostgresServer"/>);
-/// outside CI they return early when PostgreSQL is not installed.
+/// PostgreSQL. Tests that use <see cref="App"/> are marked <see cref="ProviderFactAttribute"/> or
+/// <see cref="ProviderTheoryAttribute"/>, so on PostgreSQL they are skipped outside CI when no server can be had
+/// and fail in CI (see <see cref="PostgresServer"/>).
 /// </summary>
 public abstract class ProviderTest(DatabaseProvider provider, PostgresServer? postgres) : IAsyncLifetime
 {
     private HeadlessApp? _app;
 
-    protected HeadlessApp App => _app ?? throw new InvalidOperationException("No app: check Unavailable first.");
-
-    /// <summary>True when this provider cannot run here (PostgreSQL missing outside CI).</summary>
-    protected bool Unavailable => _app is null;
+    protected HeadlessApp App => _app ?? throw new InvalidOperationException(
+        "No app: PostgreSQL is unavailable here, so a test that needs the database must be a [ProviderFact] or [ProviderTheory], which is skipped. " +
+        PostgresServer.SkipReason);
 
     protected virtual IDictionary<string, string?>? Settings => null;
 

@@ -1,9 +1,6 @@
-using Headless.Catalog;
-using Headless.GraphQL;
-
 namespace Headless.Tests.Infrastructure;
 
-/// <summary>Inputs and catalog rows that tests reuse. Catalog rows go straight to the database: there is no catalog API.</summary>
+/// <summary>Inputs and catalog rows that tests reuse.</summary>
 public static class TestData
 {
     public const string ValidNpi = "1234567893";
@@ -59,26 +56,16 @@ public static class TestData
         return payload.EnumerateObject().First(p => p.Name != "userErrors").Value.GetProperty("id").GetString()!;
     }
 
-    /// <summary>Two pharmacies, three products, four offerings (one inactive).</summary>
+    /// <summary>Two pharmacies, three products, four offerings (NAD+ at West inactive).</summary>
     public static async Task<CatalogIds> SeedCatalogAsync(HeadlessApp app)
     {
-        await using var db = app.Database.CreatePlatformContext();
-        var west = new Pharmacy("West Compounding", 3, 1500, ["CA", "NV", "TX"]);
-        var east = new Pharmacy("East Compounding", 5, 1200, ["NY", "NJ", "TX"]);
-        var sema = new Product("Semaglutide", "2.5 mg/mL", "2 mL vial", null);
-        var testo = new Product("Testosterone Cypionate", "200 mg/mL", "10 mL vial", "III");
-        var nad = new Product("NAD+", "200 mg/mL", "5 mL vial", null);
-        var semaWest = new Offering(sema, west, 19900, 50, 4);
-        var semaEast = new Offering(sema, east, 18900, 10, 4);
-        var testoEast = new Offering(testo, east, 8900, 20, 2);
-        var nadWest = new Offering(nad, west, 12900, 5, 3);
+        var c = new CatalogBuilder();
+        var (semaWest, semaEast, testoEast, nadWest) = (c.SemaWest(), c.SemaEast(), c.TestoEast(), c.NadWest());
         nadWest.Deactivate();
-        db.AddRange(west, east, sema, testo, nad, semaWest, semaEast, testoEast, nadWest);
-        await db.SaveChangesAsync();
+        await c.SaveAsync(app.Database);
         return new CatalogIds(
-            GlobalId.Encode("Pharmacy", west.Id), GlobalId.Encode("Pharmacy", east.Id),
-            GlobalId.Encode("Offering", semaWest.Id), GlobalId.Encode("Offering", semaEast.Id),
-            GlobalId.Encode("Offering", testoEast.Id), GlobalId.Encode("Offering", nadWest.Id));
+            CatalogBuilder.Id(c.West), CatalogBuilder.Id(c.East),
+            CatalogBuilder.Id(semaWest), CatalogBuilder.Id(semaEast), CatalogBuilder.Id(testoEast), CatalogBuilder.Id(nadWest));
     }
 }
 

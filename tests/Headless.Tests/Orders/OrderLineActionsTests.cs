@@ -41,14 +41,9 @@ public abstract class OrderLineActionsTests(DatabaseProvider provider, PostgresS
 
     private string LineId(int i) => _order.At($"lines.nodes.{i}.id").GetString()!;
 
-    [Fact]
+    [ProviderFact]
     public async Task A_rejected_line_comes_back_into_the_cart_as_a_corrected_copy_linked_to_its_number()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         GlobalId.TryDecode(LineId(0), "OrderLine", out var key);
         await App.Services.GetRequiredService<OrderLineDecisions>().RejectAsync(key, "SIG_CLARIFICATION", "Unclear directions.", true, default);
 
@@ -63,14 +58,9 @@ public abstract class OrderLineActionsTests(DatabaseProvider provider, PostgresS
         Assert.False(line.GetProperty("shipToOverridden").GetBoolean());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Only_rejected_lines_can_be_resubmitted_and_other_organizations_lines_are_not_found()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var submitted = (await _f.Tenant.Client.DataAsync(Resubmit, new { lineId = LineId(1) })).GetProperty("orderLineResubmit");
         var other = await App.CreateTenantAsync("Other Org");
         var foreign = (await other.Client.DataAsync(Resubmit, new { lineId = LineId(1) })).GetProperty("orderLineResubmit");
@@ -81,14 +71,9 @@ public abstract class OrderLineActionsTests(DatabaseProvider provider, PostgresS
         Assert.Equal(missing.GetRawText(), foreign.GetRawText());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task The_clinic_cancels_a_line_before_compounding_the_pharmacy_is_told_and_the_line_is_not_charged()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var payload = (await _f.Tenant.Client.DataAsync(Cancel, new { lineId = LineId(0), reason = "Patient paused treatment." })).GetProperty("orderLineCancel");
 
         Assert.Empty(payload.UserErrorCodes());
@@ -113,14 +98,9 @@ public abstract class OrderLineActionsTests(DatabaseProvider provider, PostgresS
         Assert.Equal(["NOT_FOUND"], foreign.UserErrorCodes());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Reordering_copies_the_lines_for_the_same_patients_and_merges_a_second_reorder()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var ids = new[] { LineId(0), LineId(1) };
         var first = (await _f.Tenant.Client.DataAsync(Reorder, new { ids })).GetProperty("orderLinesReorder");
         var second = (await _f.Tenant.Client.DataAsync(Reorder, new { ids })).GetProperty("orderLinesReorder");

@@ -25,14 +25,9 @@ public abstract class TenantIsolationTests(DatabaseProvider provider, PostgresSe
             await TestData.CreateAsync(_b.Client, TestData.PatientCreate, "patientCreate", TestData.Patient("Bianca", "Stone", "B-1")));
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Lists_show_only_the_callers_own_objects()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         await TestData.CreateAsync(_a.Client, TestData.ClinicCreate, "clinicCreate", TestData.Clinic("Alpha Clinic"));
         var a = await _a.Client.DataAsync("{ viewer { organization { name clinics { totalCount nodes { name } } prescribers { totalCount } } } patients { totalCount nodes { id } } }");
 
@@ -43,14 +38,9 @@ public abstract class TenantIsolationTests(DatabaseProvider provider, PostgresSe
         Assert.Equal(0, a.At("patients.totalCount").GetInt32());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task The_tenant_comes_from_the_credential_only_and_a_probe_through_headers_is_recorded()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         // Headers a proxy or a client might send to pick a tenant are ignored: the credential decides.
         using var http = App.CreateClient();
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _a.ApiKey);
@@ -70,16 +60,11 @@ public abstract class TenantIsolationTests(DatabaseProvider provider, PostgresSe
         Assert.Equal(1, probes);
     }
 
-    [Theory]
+    [ProviderTheory]
     [InlineData("Bianca")]
     [InlineData("B-1")]
     public async Task Searching_another_organizations_patient_finds_nothing(string search)
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var a = await _a.Client.DataAsync("query($s: String) { patients(search: $s) { totalCount } }", new { s = search });
         var b = await _b.Client.DataAsync("query($s: String) { patients(search: $s) { totalCount } }", new { s = search });
 
@@ -87,14 +72,9 @@ public abstract class TenantIsolationTests(DatabaseProvider provider, PostgresSe
         Assert.Equal(1, b.At("patients.totalCount").GetInt32());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Node_answers_another_organizations_ids_exactly_like_missing_ones()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         const string query = "query($id: ID!) { node(id: $id) { id __typename } }";
         var missing = await _a.Client.PostAsync(query, new { id = GlobalId.Encode("Patient", 987_654) });
         foreach (var id in new[] { _bIds.Clinic, _bIds.Prescriber, _bIds.Patient, _b.OrganizationGlobalId })
@@ -109,14 +89,9 @@ public abstract class TenantIsolationTests(DatabaseProvider provider, PostgresSe
         }
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Updating_another_organizations_patient_is_not_found_and_changes_nothing()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var input = new { firstName = "Hijacked" };
         var foreign = await _a.Client.DataAsync(TestData.PatientUpdate, new { id = _bIds.Patient, input });
         var missing = await _a.Client.DataAsync(TestData.PatientUpdate, new { id = GlobalId.Encode("Patient", 987_654), input });
@@ -129,14 +104,9 @@ public abstract class TenantIsolationTests(DatabaseProvider provider, PostgresSe
         Assert.Equal("Bianca", still.At("node.firstName").GetString());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Uniqueness_is_per_organization_so_it_reveals_nothing_across_tenants()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         // The same NPI and external ID as Beta's rows are free in Alpha: no DUPLICATE leaks Beta's data.
         await TestData.CreateAsync(_a.Client, TestData.PrescriberCreate, "prescriberCreate", TestData.Prescriber());
         await TestData.CreateAsync(_a.Client, TestData.PatientCreate, "patientCreate", TestData.Patient("Ana", "Lima", "B-1"));
@@ -146,14 +116,9 @@ public abstract class TenantIsolationTests(DatabaseProvider provider, PostgresSe
         Assert.Equal(1, b.At("viewer.organization.prescribers.totalCount").GetInt32());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Objects_created_by_one_organization_never_appear_in_another()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var clinicId = await TestData.CreateAsync(_a.Client, TestData.ClinicCreate, "clinicCreate", TestData.Clinic("Alpha Only"));
         var b = await _b.Client.DataAsync("query($id: ID!) { node(id: $id) { id } viewer { organization { clinics { nodes { id } } } } }", new { id = clinicId });
 
@@ -161,14 +126,9 @@ public abstract class TenantIsolationTests(DatabaseProvider provider, PostgresSe
         Assert.DoesNotContain(b.At("viewer.organization.clinics.nodes").EnumerateArray(), n => n.GetProperty("id").GetString() == clinicId);
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Audit_events_are_kept_with_the_caller_and_probes_with_another_organizations_ids_are_recorded()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         const string events = "{ auditEvents(first: 100) { totalCount nodes { id objectType objectIds outcome actor rootFields } } }";
         await _a.Client.DataAsync("query($id: ID!) { node(id: $id) { ... on Patient { firstName } } }", new { id = _bIds.Patient });
         await _a.Client.DataAsync(TestData.PatientUpdate, new { id = _bIds.Patient, input = new { firstName = "Hijacked" } });
@@ -202,14 +162,9 @@ public abstract class TenantIsolationTests(DatabaseProvider provider, PostgresSe
         Assert.DoesNotContain(probes, p => bIds.Contains(p.GetProperty("id").GetString()));
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task The_partner_catalog_is_shared_by_every_organization()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         await TestData.SeedCatalogAsync(App);
         const string query = "{ pharmacies { name } catalog { totalCount } }";
         var a = await _a.Client.DataAsync(query);

@@ -49,14 +49,9 @@ public abstract class PartnerCallbackFaultTests(DatabaseProvider provider, Postg
     /// <summary>The order, the line the callback is about, and what was true before it.</summary>
     private sealed record Scene(CallbackOrder Order, OrderLineInfo Line, OrderLineInfo Other, long OrderKey, long LineKey, long OtherKey, int LineSequence, int OtherSequence, int Stock, long OfferingKey);
 
-    [Fact]
+    [ProviderFact]
     public async Task A_received_that_completes_the_order_captures_once_whatever_command_fails()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         await RunAsync(
             "line.received",
             null,
@@ -81,14 +76,9 @@ public abstract class PartnerCallbackFaultTests(DatabaseProvider provider, Postg
             });
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task A_rejection_after_the_capture_refunds_once_whatever_command_fails()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         await RunAsync(
             "line.rejected",
             new { reasonCode = "OUT_OF_STOCK", message = "Ran out while compounding.", fixable = false },

@@ -40,14 +40,9 @@ public abstract class PartnerEventsTests(DatabaseProvider provider, PostgresServ
         Assert.DoesNotContain(line.At("events.nodes").EnumerateArray(), e => e.GetProperty("source").GetString() == "PHARMACY");
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task A_bad_signature_a_wrong_secret_or_a_stale_timestamp_is_401_and_changes_nothing()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var order = await OrderAsync("sig", _f.Catalog.SemaEast, _f.Catalog.SemaWest);
         var line = order.Lines[0];
         var secret = order.SecretOf(line);
@@ -88,14 +83,9 @@ public abstract class PartnerEventsTests(DatabaseProvider provider, PostgresServ
         return await _http.PostAsync($"/partners/{pharmacyId}/events", content);
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task A_valid_received_moves_the_line_and_the_capture_policy_reacts()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var order = await OrderAsync("received", _f.Catalog.SemaEast, _f.Catalog.SemaWest);
         var (first, second) = (order.Lines[0], order.Lines[1]);
         Assert.NotEqual(first.PharmacyId, second.PharmacyId);
@@ -123,14 +113,9 @@ public abstract class PartnerEventsTests(DatabaseProvider provider, PostgresServ
         Assert.All(after.At("lines.nodes").EnumerateArray(), l => Assert.Equal("CAPTURED", l.GetProperty("paymentStatus").GetString()));
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task The_same_callback_replayed_five_times_concurrently_changes_the_line_once()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var order = await OrderAsync("replay", _f.Catalog.SemaEast, _f.Catalog.TestoEast, _f.Catalog.SemaWest);
         var line = order.Lines[0];
         var body = Body("line.compounding", line.Number, Now);
@@ -161,14 +146,9 @@ public abstract class PartnerEventsTests(DatabaseProvider provider, PostgresServ
         Assert.Equal(1, await RecordedEventsAsync());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task A_multi_signature_header_with_the_valid_signature_last_is_accepted()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var order = await OrderAsync("rotation", _f.Catalog.SemaEast, _f.Catalog.SemaWest);
         var line = order.Lines[0];
         var secret = order.SecretOf(line);
@@ -185,14 +165,9 @@ public abstract class PartnerEventsTests(DatabaseProvider provider, PostgresServ
         Assert.Equal("RECEIVED", (await ReadLineAsync(order.Client, line.Id)).GetProperty("status").GetString());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task A_line_of_another_pharmacy_or_an_unknown_line_is_404_and_changes_nothing()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var order = await OrderAsync("addressing", _f.Catalog.SemaEast, _f.Catalog.SemaWest);
         var (east, west) = (order.Lines[0], order.Lines[1]);
         var westSecret = order.Secrets[_f.Catalog.WestPharmacy];
@@ -216,14 +191,9 @@ public abstract class PartnerEventsTests(DatabaseProvider provider, PostgresServ
         static string LineNumber(string number, int position) => $"{number}-{position:00}";
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task An_unknown_pharmacy_or_one_without_a_secret_is_404()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var order = await OrderAsync("no-secret", _f.Catalog.SemaEast);
         var line = order.Lines[0];
         long plainId;
@@ -245,14 +215,9 @@ public abstract class PartnerEventsTests(DatabaseProvider provider, PostgresServ
         AssertUntouched(line, await ReadLineAsync(order.Client, line.Id));
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task A_signed_but_malformed_body_is_400_and_an_oversized_one_413()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var order = await OrderAsync("malformed", _f.Catalog.SemaEast);
         var line = order.Lines[0];
         var bodies = new[]
@@ -282,14 +247,9 @@ public abstract class PartnerEventsTests(DatabaseProvider provider, PostgresServ
         Assert.Equal(0, await RecordedEventsAsync());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task A_fixable_rejection_gives_the_line_to_the_clinic_and_the_others_are_captured_once_all_are_decided()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var order = await OrderAsync("rejection", _f.Catalog.SemaEast, _f.Catalog.TestoEast, _f.Catalog.SemaWest);
         var (rejected, east, west) = (order.Lines[0], order.Lines[1], order.Lines[2]);
 

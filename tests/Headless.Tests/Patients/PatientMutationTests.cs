@@ -9,14 +9,9 @@ public abstract class PatientMutationTests(DatabaseProvider provider, PostgresSe
 
     protected override async Task InitializeAppAsync() => _t = await App.CreateTenantAsync("Patients Org");
 
-    [Fact]
+    [ProviderFact]
     public async Task A_valid_patient_is_created_with_every_field()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var data = await _t.Client.DataAsync(TestData.PatientCreate, new { input = TestData.Patient(externalId: "  EXT-9 ") });
         var p = data.At("patientCreate.patient");
 
@@ -26,14 +21,9 @@ public abstract class PatientMutationTests(DatabaseProvider provider, PostgresSe
         Assert.Equal("TX", p.At("address.state").GetString());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Every_problem_in_the_input_is_reported_with_its_path_and_nothing_is_saved()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var input = new
         {
             firstName = " ",
@@ -50,45 +40,30 @@ public abstract class PatientMutationTests(DatabaseProvider provider, PostgresSe
         Assert.Equal(0, (await _t.Client.DataAsync("{ patients { totalCount } }")).At("patients.totalCount").GetInt32());
     }
 
-    [Theory]
+    [ProviderTheory]
     [InlineData("2026-11-25")] // today on the fake clock
     [InlineData("2026-11-26")]
     [InlineData("1890-01-01")]
     public async Task A_date_of_birth_must_be_in_the_past_and_plausible(string dob)
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var input = new { firstName = "A", lastName = "B", dateOfBirth = dob, address = new { line1 = "1 A St", city = "Reno", state = "NV", zip = "89501" } };
         var data = await _t.Client.DataAsync(TestData.PatientCreate, new { input });
 
         Assert.Equal(["INVALID_DATE_OF_BIRTH"], data.GetProperty("patientCreate").UserErrorCodes());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task A_required_address_and_fields_that_are_missing_are_reported()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var data = await _t.Client.DataAsync(TestData.PatientCreate, new { input = new { firstName = "Only" } });
 
         Assert.Equal(["REQUIRED", "REQUIRED", "REQUIRED"], data.GetProperty("patientCreate").UserErrorCodes());
         Assert.Equal(["input.lastName", "input.dateOfBirth", "input.address"], data.GetProperty("patientCreate").UserErrorFields());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task External_ids_are_unique_within_the_organization()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         await TestData.CreateAsync(_t.Client, TestData.PatientCreate, "patientCreate", TestData.Patient(externalId: "E-1"));
         var data = await _t.Client.DataAsync(TestData.PatientCreate, new { input = TestData.Patient("Other", "Person", "E-1") });
 
@@ -96,14 +71,9 @@ public abstract class PatientMutationTests(DatabaseProvider provider, PostgresSe
         Assert.Equal(["input.externalId"], data.GetProperty("patientCreate").UserErrorFields());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Update_changes_only_the_fields_given()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var id = await TestData.CreateAsync(_t.Client, TestData.PatientCreate, "patientCreate", TestData.Patient(externalId: "E-2"));
         App.Clock.Advance(TimeSpan.FromHours(1));
 
@@ -122,14 +92,9 @@ public abstract class PatientMutationTests(DatabaseProvider provider, PostgresSe
         Assert.Equal("1980-04-12", p.GetProperty("dateOfBirth").GetString());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task An_invalid_update_changes_nothing()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var id = await TestData.CreateAsync(_t.Client, TestData.PatientCreate, "patientCreate", TestData.Patient());
         var data = await _t.Client.DataAsync(TestData.PatientUpdate, new { id, input = new { firstName = "Changed", address = new { line1 = "1 X", city = "Y", state = "ZZ", zip = "00000" } } });
 
@@ -139,14 +104,9 @@ public abstract class PatientMutationTests(DatabaseProvider provider, PostgresSe
         Assert.Equal("TX", after.At("node.address.state").GetString());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Patients_page_forward_with_cursors_and_search_ignores_case()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         foreach (var name in new[] { "Zoe", "Yusuf", "Xena", "Walter", "Vera" })
         {
             await TestData.CreateAsync(_t.Client, TestData.PatientCreate, "patientCreate", TestData.Patient(name, "Garcia"));

@@ -9,14 +9,9 @@ public abstract class PrescriberMutationTests(DatabaseProvider provider, Postgre
 
     protected override async Task InitializeAppAsync() => _t = await App.CreateTenantAsync("Prescribers Org");
 
-    [Fact]
+    [ProviderFact]
     public async Task A_prescriber_is_created_with_licenses_and_dea()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var data = await _t.Client.DataAsync(TestData.PrescriberCreate, new { input = TestData.Prescriber() });
         var p = data.At("prescriberCreate.prescriber");
 
@@ -26,14 +21,9 @@ public abstract class PrescriberMutationTests(DatabaseProvider provider, Postgre
         Assert.True(p.At("licenses.0.active").GetBoolean());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Npi_dea_license_state_expiry_and_repeats_are_checked_together()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var input = new
         {
             firstName = "Lee",
@@ -58,14 +48,9 @@ public abstract class PrescriberMutationTests(DatabaseProvider provider, Postgre
         Assert.Equal(0, (await _t.Client.DataAsync("{ viewer { organization { prescribers { totalCount } } } }")).At("viewer.organization.prescribers.totalCount").GetInt32());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task A_license_expiring_today_is_still_accepted_and_active()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var input = new { firstName = "A", lastName = "B", npi = TestData.ValidNpi, licenses = new[] { new { state = "CA", number = "1", expiresOn = "2026-11-25" } } };
         var data = await _t.Client.DataAsync(TestData.PrescriberCreate, new { input });
 
@@ -76,14 +61,9 @@ public abstract class PrescriberMutationTests(DatabaseProvider provider, Postgre
         Assert.False(later.At("viewer.organization.prescribers.nodes.0.licenses.0.active").GetBoolean());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task The_same_npi_twice_in_one_organization_is_a_duplicate()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         await TestData.CreateAsync(_t.Client, TestData.PrescriberCreate, "prescriberCreate", TestData.Prescriber());
         var payload = (await _t.Client.DataAsync(TestData.PrescriberCreate, new { input = TestData.Prescriber() })).GetProperty("prescriberCreate");
 
@@ -91,14 +71,9 @@ public abstract class PrescriberMutationTests(DatabaseProvider provider, Postgre
         Assert.Equal(["input.npi"], payload.UserErrorFields());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task A_prescriber_without_dea_has_a_null_dea_number()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var input = new { firstName = "No", lastName = "Dea", npi = TestData.OtherValidNpi, dea = "" };
         var data = await _t.Client.DataAsync(TestData.PrescriberCreate, new { input });
 

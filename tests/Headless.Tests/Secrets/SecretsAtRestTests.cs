@@ -36,14 +36,9 @@ public abstract class SecretsAtRestTests(DatabaseProvider provider, PostgresServ
         return response.StatusCode;
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Secrets_set_through_the_service_are_only_ciphertext_in_the_columns()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var order = await CheckoutAsync(App, _f, [_f.Catalog.SemaEast], "at-rest");
         var pharmacies = new[] { _f.Catalog.EastPharmacy, _f.Catalog.WestPharmacy, _f.Catalog.SlowPharmacy };
         var stored = new List<RawSecrets>();
@@ -63,14 +58,9 @@ public abstract class SecretsAtRestTests(DatabaseProvider provider, PostgresServ
         Assert.Equal(HttpStatusCode.OK, await CallbackAsync(App, line.PharmacyId, order.SecretOf(line), line.Number, "line.received"));
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Plain_text_secrets_from_before_the_upgrade_are_encrypted_at_start_up_by_instances_starting_together_and_still_work()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         await using var api = await FakePharmacyApi.StartAsync();
         var order = await CheckoutAsync(App, _f, [_f.Catalog.SemaEast], "legacy");
         var line = order.Lines[0];
@@ -112,14 +102,9 @@ public abstract class SecretsAtRestTests(DatabaseProvider provider, PostgresServ
         Assert.Single(await KeysAsync(App));
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Two_instances_share_the_key_ring_so_a_secret_written_by_one_is_read_by_the_other()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var order = await CheckoutAsync(App, _f, [_f.Catalog.SemaEast], "shared");
         var line = order.Lines[0];
         await using var other = AnotherInstance();
@@ -144,14 +129,9 @@ public abstract class SecretsAtRestTests(DatabaseProvider provider, PostgresServ
         Assert.Single(await KeysAsync(App));
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task After_its_key_is_revoked_the_next_start_up_moves_every_secret_to_a_new_key()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var order = await CheckoutAsync(App, _f, [_f.Catalog.SemaEast], "rotate");
         var line = order.Lines[0];
         var east = PharmacyKey(line.PharmacyId);
@@ -177,14 +157,9 @@ public abstract class SecretsAtRestTests(DatabaseProvider provider, PostgresServ
         Assert.Equal(HttpStatusCode.OK, await CallbackAsync(next, line.PharmacyId, order.SecretOf(line), line.Number, "line.received"));
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task A_secret_up_to_the_limit_fits_its_column_and_a_longer_one_is_refused_without_being_echoed()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var longest = new string('s', ProtectedSecret.MaxPlainBytes);
         var protectedLongest = App.Secrets.Protect(longest);
         Assert.InRange(protectedLongest.Stored.Length, 1, ProtectedSecret.StoredMaxLength);

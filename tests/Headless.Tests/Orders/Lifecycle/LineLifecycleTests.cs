@@ -60,14 +60,9 @@ public abstract class LineLifecycleTests(DatabaseProvider provider, PostgresServ
         _ => 0,
     };
 
-    [Fact]
+    [ProviderFact]
     public async Task Every_ordering_of_received_compounding_shipped_delivered_ends_delivered_with_tracking()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var permutations = Permutations(Forward).ToList();
         Assert.Equal(24, permutations.Count);
         var order = await OrderAsync("permutations", 24);
@@ -126,14 +121,9 @@ public abstract class LineLifecycleTests(DatabaseProvider provider, PostgresServ
         }
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task A_late_received_after_delivered_changes_nothing()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var order = await OrderAsync("late", 2);
         var line = order.Lines[0];
         await SendAsync(order, line, "line.shipped");
@@ -151,14 +141,9 @@ public abstract class LineLifecycleTests(DatabaseProvider provider, PostgresServ
         Assert.Equal(before.GetRawText(), (await ReadLineAsync(order.Client, line.Id)).GetRawText());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task GraphQL_shows_owner_tracking_and_events_through_a_hold()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var order = await OrderAsync("graphql", 2);
         var line = order.Lines[0];
         var t0 = _checkedOutAt;
@@ -218,14 +203,9 @@ public abstract class LineLifecycleTests(DatabaseProvider provider, PostgresServ
         Assert.Equal(events.Count, next.At("node.events.totalCount").GetInt32());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Cancellation_and_rejection_follow_the_lifecycle()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var order = await OrderAsync("terminal", 4);
         var (cancelEarly, cancelLate, rejectLate, clinicCancel) = (order.Lines[0], order.Lines[1], order.Lines[2], order.Lines[3]);
 
@@ -258,14 +238,9 @@ public abstract class LineLifecycleTests(DatabaseProvider provider, PostgresServ
         await Assert.ThrowsAsync<InvalidOperationException>(() => App.Services.GetRequiredService<OrderLineDecisions>().CancelAsync(Key(cancelLate), null, default));
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task A_page_of_lines_without_events_does_not_query_events_per_line()
     {
-        if (Unavailable)
-        {
-            return;
-        }
-
         var order = await OrderAsync("queries", 12);
         const string Lines = "query($n: String) { order(number: $n) { lines(first: 100) { nodes { number owner tracking { number } %EVENTS% } } } }";
 

@@ -20,7 +20,7 @@ public abstract class StripePaymentEventTests(DatabaseProvider provider, Postgre
     private CartFixture _f = null!;
     private HttpClient _http = null!;
 
-    private HeadlessApp App => _app!;
+    private HeadlessApp App => _app ?? throw new InvalidOperationException("No app: PostgreSQL is unavailable here. " + PostgresServer.SkipReason);
 
     public async Task InitializeAsync()
     {
@@ -46,14 +46,9 @@ public abstract class StripePaymentEventTests(DatabaseProvider provider, Postgre
 
     private Task<PaidOrder> OrderAsync(string key, params string[] offerings) => CheckoutAsync(App, _f, offerings, key);
 
-    [Fact]
+    [ProviderFact]
     public async Task A_refund_reported_by_stripe_is_applied_once_and_never_lowered()
     {
-        if (_app is null)
-        {
-            return;
-        }
-
         var order = await OrderAsync("refund", _f.Catalog.SemaEast, _f.Catalog.SemaWest);
         Assert.Equal("stripe", order.Gateway);
         await DecideAsync(App, _http, order);
@@ -80,14 +75,9 @@ public abstract class StripePaymentEventTests(DatabaseProvider provider, Postgre
         Assert.Equal(3, await RecordCountAsync(App));
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task A_refund_that_does_not_match_the_order_is_recorded_with_its_reason_and_changes_nothing()
     {
-        if (_app is null)
-        {
-            return;
-        }
-
         var order = await OrderAsync("refund-mismatch", _f.Catalog.SemaEast, _f.Catalog.SemaWest);
         await DecideAsync(App, _http, order);
         var captured = order.Total;
@@ -123,14 +113,9 @@ public abstract class StripePaymentEventTests(DatabaseProvider provider, Postgre
         Assert.Equal(("CAPTURED", 0L), (read.GetProperty("paymentStatus").GetString(), read.At("refundedAmount.amount").GetInt64()));
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Payment_intent_events_on_an_authorized_order_apply_only_when_they_match()
     {
-        if (_app is null)
-        {
-            return;
-        }
-
         var order = await OrderAsync("intent", _f.Catalog.SemaEast, _f.Catalog.SemaWest);
         var cases = new (string Name, string Type, Func<JsonObject> Object, string Result, string? Reason)[]
         {
@@ -170,14 +155,9 @@ public abstract class StripePaymentEventTests(DatabaseProvider provider, Postgre
         await AssertRecordedAsync("evt_canceled_again", PaymentEventResult.Unchanged, null, order.PaymentIntentId);
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task A_cancellation_reported_after_the_capture_is_ignored()
     {
-        if (_app is null)
-        {
-            return;
-        }
-
         var order = await OrderAsync("cancel-after-capture", _f.Catalog.SemaEast);
         await DecideAsync(App, _http, order);
         var before = await SnapshotAsync(App, order.Id);
@@ -189,14 +169,9 @@ public abstract class StripePaymentEventTests(DatabaseProvider provider, Postgre
         Assert.Equal("CAPTURED", (await Partners.PartnerCallbacks.ReadOrderAsync(order.Callback.Client, order.Number)).GetProperty("paymentStatus").GetString());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task A_declined_order_takes_its_failure_report_and_nothing_that_says_it_was_paid()
     {
-        if (_app is null)
-        {
-            return;
-        }
-
         var c = _f.Tenant.Client;
         var cartId = (await c.DataAsync(CartData.Add, new { clinicId = _f.ClinicId, lines = new[] { CartData.GoodLine(_f.Patients[0], _f.Prescriber, _f.Catalog.SemaEast) } })).At("cartLinesAdd.cart.id").GetString();
         var version = (await c.DataAsync(CartData.Validate, new { cartId })).At("cartValidate.cart.version").GetInt32();
@@ -224,14 +199,9 @@ public abstract class StripePaymentEventTests(DatabaseProvider provider, Postgre
         }
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task In_api_versions_before_basil_a_released_hold_in_amount_refunded_is_not_taken_for_a_refund()
     {
-        if (_app is null)
-        {
-            return;
-        }
-
         // One line rejected, one accepted: the capture is partial and the rest of the hold is released.
         var order = await OrderAsync("partial", _f.Catalog.SemaEast, _f.Catalog.SemaWest);
         await DecideAsync(App, _http, order, rejectFirst: true);
@@ -255,14 +225,9 @@ public abstract class StripePaymentEventTests(DatabaseProvider provider, Postgre
         Assert.Equal(900, (await Partners.PartnerCallbacks.ReadOrderAsync(order.Callback.Client, order.Number)).At("refundedAmount.amount").GetInt64());
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task Stripe_events_for_an_order_paid_through_the_sandbox_change_nothing()
     {
-        if (_app is null)
-        {
-            return;
-        }
-
         await using var sandboxApp = (await HeadlessApp.CreateAsync(provider, postgres, Settings(stripe: null)))!;
         using var http = sandboxApp.CreateClient();
         var f = await CartData.CreateAsync(sandboxApp, 2);

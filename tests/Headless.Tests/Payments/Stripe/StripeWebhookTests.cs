@@ -351,14 +351,9 @@ public sealed class StripeWebhookTests : IAsyncLifetime
 [Collection(PostgresCollection.Name)]
 public sealed class StripeWebhookPostgresTests(PostgresServer postgres)
 {
-    [Fact]
+    [ProviderFact]
     public async Task Concurrent_deliveries_to_two_instances_apply_the_event_once()
     {
-        if (!postgres.Available)
-        {
-            return;
-        }
-
         var sink = new StripeWebhookTests.RecordingSink { Delay = TimeSpan.FromMilliseconds(300) };
         await using var app = await HeadlessApp.PostgresAsync(postgres, new Dictionary<string, string?> { [StripeWebhookTests.SecretSetting] = StripeWebhookTests.Secret });
         var first = app.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddSingleton<IPaymentEventSink>(sink)));
@@ -377,14 +372,9 @@ public sealed class StripeWebhookPostgresTests(PostgresServer postgres)
         Assert.Equal(1, await db.Set<StripeEventRecord>().CountAsync(r => r.Id == "evt_pg_concurrent"));
     }
 
-    [Fact]
+    [ProviderFact]
     public async Task An_event_that_fails_to_apply_rolls_its_record_back()
     {
-        if (!postgres.Available)
-        {
-            return;
-        }
-
         var sink = new StripeWebhookTests.RecordingSink { FailNext = true };
         await using var app = await HeadlessApp.PostgresAsync(postgres, new Dictionary<string, string?> { [StripeWebhookTests.SecretSetting] = StripeWebhookTests.Secret });
         var instance = app.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddSingleton<IPaymentEventSink>(sink)));
