@@ -22,7 +22,7 @@ namespace Headless.Benchmarks;
 
 /// <summary>
 /// The service's container on a migrated SQLite file of its own, with one organization, one clinic and a cart
-/// filled through <see cref="CartService.AddLinesAsync"/> (the code path the API uses). Documents run through the
+/// filled through <see cref="AddCartLinesHandler.HandleAsync"/> (the code path the API uses). Documents run through the
 /// schema and document executer the way the HTTP transport runs them, without the transport itself.
 /// </summary>
 internal sealed class BenchmarkHost : IAsyncDisposable
@@ -79,13 +79,13 @@ internal sealed class BenchmarkHost : IAsyncDisposable
 
         var (organizationId, clinicId, inputs) = await Seed(bench.Database, lines);
         bench.OrganizationId = organizationId;
-        bench.ClinicId = clinicId;
+        bench.ClinicId = GlobalId.Encode("Clinic", clinicId);
         await bench.InTenantAsync(async services =>
         {
-            var carts = services.GetRequiredService<CartService>();
+            var addLines = services.GetRequiredService<AddCartLinesHandler>();
             for (var from = 0; from < inputs.Count; from += 200)
             {
-                var result = await carts.AddLinesAsync(clinicId, inputs.Skip(from).Take(200).ToList(), null, CancellationToken.None);
+                var result = await addLines.HandleAsync(new AddCartLines(clinicId, inputs.Skip(from).Take(200).ToList()), CancellationToken.None);
                 bench.Cart = result.Cart ?? throw new InvalidOperationException("Filling the cart failed: " + string.Join("; ", result.UserErrors.Select(e => e.Message)));
             }
 
@@ -140,7 +140,7 @@ internal sealed class BenchmarkHost : IAsyncDisposable
     /// findings (missing or incomplete directions, a prescriber without DEA on a controlled product, an
     /// out-of-state patient), so every rule does real work.
     /// </summary>
-    private static async Task<(long OrganizationId, string ClinicId, IReadOnlyList<CartLineInput> Lines)> Seed(HeadlessDatabase database, int lineCount)
+    private static async Task<(long OrganizationId, long ClinicId, IReadOnlyList<NewCartLine> Lines)> Seed(HeadlessDatabase database, int lineCount)
     {
         var now = DateTimeOffset.UtcNow;
         await using var db = database.CreatePlatformContext();
@@ -164,10 +164,8 @@ internal sealed class BenchmarkHost : IAsyncDisposable
         Offering[] offerings = [catalog.SemaWest(), catalog.SemaEast(), catalog.TestoEast(), catalog.SermorelinSlow()];
         await catalog.SaveAsync(database);
 
-        var lines = patients.Select((p, i) => new CartLineInput
+        var lines = patients.Select((p, i) => new NewCartLine(p.Id, offerings[i % offerings.Length].Id)
         {
-            PatientId = GlobalId.Encode("Patient", p.Id),
-            OfferingId = GlobalId.Encode("Offering", offerings[i % offerings.Length].Id),
             Quantity = 1,
             Sig = (i % 10) switch
             {
@@ -176,9 +174,9 @@ internal sealed class BenchmarkHost : IAsyncDisposable
                 _ => GoodSig,
             },
             DaysSupply = 28,
-            PrescriberId = GlobalId.Encode("Prescriber", (i % 9 == 2 ? noDea : licensed).Id),
+            PrescriberId = (i % 9 == 2 ? noDea : licensed).Id,
         }).ToList();
-        return (org.Id, GlobalId.Encode("Clinic", clinic.Id), lines);
+        return (org.Id, clinic.Id, lines);
     }
 
     private static Address Address(string state, int number) => new()

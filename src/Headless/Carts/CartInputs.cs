@@ -22,9 +22,6 @@ public sealed record CartLineInput
     public string? PrescriberId { get; init; }
 
     public AddressInput? ShipTo { get; init; }
-
-    /// <summary>Set by orderLineResubmit only (not part of the GraphQL input): the rejected line this one corrects.</summary>
-    internal string? ResubmitsLineNumber { get; init; }
 }
 
 /// <summary>Changes to one existing line; fields left out stay as they are.</summary>

@@ -17,10 +17,13 @@ internal sealed class CartsSchema : ISchemaContribution
             .Argument<NonNullGraphType<IdGraphType>>("clinicId", "The clinic's global ID.")
             .ResolveAsync(async ctx =>
             {
-                Cart? cart;
+                Cart? cart = null;
                 try
                 {
-                    cart = await ctx.Service<CartService>().GetOpenCartAsync(ctx.GetArgument<string>("clinicId"), ctx.CancellationToken);
+                    if (GlobalId.TryDecode(ctx.GetArgument<string>("clinicId"), "Clinic", out var clinicId))
+                    {
+                        cart = await ctx.Service<OpenCarts>().GetAsync(clinicId, ctx.CancellationToken);
+                    }
                 }
                 catch (ContentionException)
                 {
@@ -29,7 +32,7 @@ internal sealed class CartsSchema : ISchemaContribution
 
                 if (cart is null)
                 {
-                    throw new ExecutionError("No clinic with this ID exists in your organization.") { Code = "NOT_FOUND" };
+                    throw new ExecutionError(CartUserErrors.NoClinic) { Code = "NOT_FOUND" };
                 }
 
                 return CartView.For(ctx, cart);
@@ -38,28 +41,34 @@ internal sealed class CartsSchema : ISchemaContribution
     public void AddMutationFields(ObjectGraphType mutation)
     {
         mutation.Field<NonNullGraphType<CartPayloadType>>("cartLinesAdd")
-            .Description($"Adds up to {CartService.MaxLinesPerCall} lines to the clinic's open cart in one step: all of them or, when any line is invalid, none.")
+            .Description($"Adds up to {CartEditing.MaxLinesPerCall} lines to the clinic's open cart in one step: all of them or, when any line is invalid, none.")
             .Argument<NonNullGraphType<IdGraphType>>("clinicId", "The clinic whose open cart receives the lines.")
-            .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<CartLineInputType>>>>("lines", $"The lines to add, 1 to {CartService.MaxLinesPerCall}.")
+            .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<CartLineInputType>>>>("lines", $"The lines to add, 1 to {CartEditing.MaxLinesPerCall}.")
             .Argument<IntGraphType>("expectedVersion", ExpectedVersionDescription)
-            .ResolveAsync(async ctx => Payload(ctx, await ctx.Service<CartService>().AddLinesAsync(
-                ctx.GetArgument<string>("clinicId"), ctx.GetArgument<List<CartLineInput>>("lines"), ctx.GetArgument<int?>("expectedVersion"), ctx.CancellationToken)));
+            .ResolveAsync(async ctx => Payload(ctx, await HandleAsync(
+                CartInputDecoding.Add(ctx.GetArgument<string>("clinicId"), ctx.GetArgument<List<CartLineInput>>("lines"), ctx.GetArgument<int?>("expectedVersion")),
+                ctx.Service<AddCartLinesHandler>().HandleAsync,
+                ctx.CancellationToken)));
 
         mutation.Field<NonNullGraphType<CartPayloadType>>("cartLinesUpdate")
-            .Description($"Changes up to {CartService.MaxLinesPerCall} lines of an open cart: all of them or, when any change is invalid, none.")
+            .Description($"Changes up to {CartEditing.MaxLinesPerCall} lines of an open cart: all of them or, when any change is invalid, none.")
             .Argument<NonNullGraphType<IdGraphType>>("cartId", "The cart.")
             .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<CartLineUpdateInputType>>>>("lines", "The changes, one per line.")
             .Argument<IntGraphType>("expectedVersion", ExpectedVersionDescription)
-            .ResolveAsync(async ctx => Payload(ctx, await ctx.Service<CartService>().UpdateLinesAsync(
-                ctx.GetArgument<string>("cartId"), ctx.GetArgument<List<CartLineUpdateInput>>("lines"), ctx.GetArgument<int?>("expectedVersion"), ctx.CancellationToken)));
+            .ResolveAsync(async ctx => Payload(ctx, await HandleAsync(
+                CartInputDecoding.Update(ctx.GetArgument<string>("cartId"), ctx.GetArgument<List<CartLineUpdateInput>>("lines"), ctx.GetArgument<int?>("expectedVersion")),
+                ctx.Service<UpdateCartLinesHandler>().HandleAsync,
+                ctx.CancellationToken)));
 
         mutation.Field<NonNullGraphType<CartPayloadType>>("cartLinesRemove")
             .Description("Removes lines from an open cart: all of them or, when any ID is unknown, none.")
             .Argument<NonNullGraphType<IdGraphType>>("cartId", "The cart.")
-            .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("lineIds", $"The lines to remove, 1 to {CartService.MaxLinesPerCall}.")
+            .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("lineIds", $"The lines to remove, 1 to {CartEditing.MaxLinesPerCall}.")
             .Argument<IntGraphType>("expectedVersion", ExpectedVersionDescription)
-            .ResolveAsync(async ctx => Payload(ctx, await ctx.Service<CartService>().RemoveLinesAsync(
-                ctx.GetArgument<string>("cartId"), ctx.GetArgument<List<string>>("lineIds"), ctx.GetArgument<int?>("expectedVersion"), ctx.CancellationToken)));
+            .ResolveAsync(async ctx => Payload(ctx, await HandleAsync(
+                CartInputDecoding.Remove(ctx.GetArgument<string>("cartId"), ctx.GetArgument<List<string>>("lineIds"), ctx.GetArgument<int?>("expectedVersion")),
+                ctx.Service<RemoveCartLinesHandler>().HandleAsync,
+                ctx.CancellationToken)));
 
         mutation.Field<NonNullGraphType<CartValidatePayloadType>>("cartValidate")
             .Description("Runs every preflight rule over the whole cart and stores the result with the cart version it saw. Findings are issues on the lines; a cart is ready for checkout when the latest validation is current and has no errors.")
@@ -88,6 +97,11 @@ internal sealed class CartsSchema : ISchemaContribution
             });
     }
 
+    /// <summary>Runs the decoded command through its handler; input refused before any handler ran comes back as it is.</summary>
+    private static async Task<CartEditResult> HandleAsync<TCommand>(DecodedCartEdit<TCommand> decoded, Func<TCommand, CancellationToken, Task<CartEditResult>> handle, CancellationToken ct)
+        where TCommand : class =>
+        decoded.Command is { } command ? await handle(command, ct) : CartUserErrors.Refused(decoded.Refusal);
+
     private static CartPayload Payload(IResolveFieldContext ctx, CartEditResult result) =>
         new(result.Cart is null ? null : CartView.For(ctx, result.Cart), result.UserErrors);
 }
@@ -96,7 +110,10 @@ public static class CartsServiceCollectionExtensions
 {
     public static IServiceCollection AddCarts(this IServiceCollection services)
     {
-        services.AddScoped<CartService>();
+        services.AddScoped<OpenCarts>();
+        services.AddScoped<AddCartLinesHandler>();
+        services.AddScoped<UpdateCartLinesHandler>();
+        services.AddScoped<RemoveCartLinesHandler>();
         services.AddSingleton<ISchemaContribution, CartsSchema>();
         services.AddSingleton(new NodeLoader("Cart", async (db, id, ctx, ct) =>
             await db.Carts.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct) is { } cart ? CartView.For(ctx, cart) : null));

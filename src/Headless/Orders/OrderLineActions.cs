@@ -8,9 +8,12 @@ using Microsoft.EntityFrameworkCore;
 namespace Headless.Orders;
 
 /// <summary>Clinic actions that bring order lines back into the clinic's cart: resubmitting a rejected line, reordering earlier lines.</summary>
-public sealed class OrderLineActions(IDbContextFactory<HeadlessDbContext> contexts, CartService carts)
+public sealed class OrderLineActions(IDbContextFactory<HeadlessDbContext> contexts, AddCartLinesHandler addLines)
 {
-    /// <summary>A rejected line comes back into its clinic's cart as a corrected copy, linked to the original line number.</summary>
+    /// <summary>
+    /// A rejected line comes back into its clinic's cart as a corrected copy, linked to the original line number.
+    /// The cart's errors about the copy are reported on "changes" (["lines", "0", "quantity"] becomes ["changes", "quantity"]).
+    /// </summary>
     public async Task<CartEditResult> ResubmitAsync(string lineGlobalId, CartLineUpdateInput? changes, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
@@ -31,28 +34,18 @@ public sealed class OrderLineActions(IDbContextFactory<HeadlessDbContext> contex
         }
 
         var patientAddress = (await db.Patients.AsNoTracking().FirstAsync(p => p.Id == line.PatientId, ct)).Address;
-        var input = Copy(line, patientAddress) with
-        {
-            OfferingId = changes?.PharmacyId is null ? changes?.OfferingId ?? GlobalId.Encode("Offering", line.OfferingId) : null,
-            ProductId = changes?.PharmacyId is null ? null : GlobalId.Encode("Product", line.ProductId),
-            PharmacyId = changes?.PharmacyId,
-            Quantity = changes?.Quantity ?? line.Quantity,
-            Sig = changes?.Sig ?? line.Sig,
-            DaysSupply = changes?.DaysSupply ?? line.DaysSupply,
-            PrescriberId = changes?.PrescriberId ?? GlobalId.Encode("Prescriber", line.PrescriberId),
-            ShipTo = changes?.ShipToPatientAddress == true ? null : changes?.ShipTo ?? ShipToOverride(line, patientAddress),
-            ResubmitsLineNumber = line.Number,
-        };
-        var result = await carts.AddLinesAsync(GlobalId.Encode("Clinic", line.Order.ClinicId), [input], null, ct);
+        var errors = new UserErrorList();
+        var copy = Corrected(line, patientAddress, changes, errors);
+        var result = await addLines.HandleAsync(new AddCartLines(line.Order.ClinicId, [copy]) { InputErrors = errors }, ct);
         return result with { UserErrors = result.UserErrors.Select(e => e.Field.Count >= 2 && e.Field[0] == "lines" ? e with { Field = ["changes", .. e.Field.Skip(2)] } : e).ToList() };
     }
 
     /// <summary>Copies earlier lines into their clinic's cart for the same patients; the merge rule applies.</summary>
     public async Task<CartEditResult> ReorderAsync(IReadOnlyList<string> lineGlobalIds, CancellationToken ct)
     {
-        if (lineGlobalIds.Count == 0 || lineGlobalIds.Count > CartService.MaxLinesPerCall)
+        if (lineGlobalIds.Count == 0 || lineGlobalIds.Count > CartEditing.MaxLinesPerCall)
         {
-            return new CartEditResult(null, [new UserError(UserErrorCode.InvalidValue, ["lineIds"], $"Send between 1 and {CartService.MaxLinesPerCall} line IDs.")]);
+            return new CartEditResult(null, [new UserError(UserErrorCode.InvalidValue, ["lineIds"], $"Send between 1 and {CartEditing.MaxLinesPerCall} line IDs.")]);
         }
 
         await using var db = await contexts.CreateDbContextAsync(ct);
@@ -81,33 +74,70 @@ public sealed class OrderLineActions(IDbContextFactory<HeadlessDbContext> contex
 
         var patientIds = lines.Values.Select(l => l.PatientId).Distinct().ToList();
         var addresses = await db.Patients.AsNoTracking().Where(p => patientIds.Contains(p.Id)).ToDictionaryAsync(p => p.Id, p => p.Address, ct);
-        var inputs = ids.Select(id => Copy(lines[id], addresses[lines[id].PatientId])).ToList();
-        var result = await carts.AddLinesAsync(GlobalId.Encode("Clinic", clinics[0]), inputs, null, ct);
+        var copies = ids.Select(id => Copy(lines[id], addresses[lines[id].PatientId])).ToList();
+        // An order line's values pass the same checks as any line typed into the cart.
+        var checks = new UserErrorList();
+        for (var i = 0; i < copies.Count; i++)
+        {
+            CartInputDecoding.CheckValues(copies[i].Quantity, copies[i].DaysSupply, copies[i].Sig, i, checks);
+        }
+
+        var result = await addLines.HandleAsync(new AddCartLines(clinics[0], copies) { InputErrors = checks }, ct);
         return result with { UserErrors = result.UserErrors.Select(e => e.Field.Count >= 1 && e.Field[0] == "lines" ? e with { Field = ["lineIds", .. e.Field.Skip(1)] } : e).ToList() };
     }
 
-    private static CartLineInput Copy(OrderLine line, Address patientAddress) => new()
+    private static NewCartLine Copy(OrderLine line, Address patientAddress) => new(line.PatientId, line.OfferingId)
     {
-        PatientId = GlobalId.Encode("Patient", line.PatientId),
-        OfferingId = GlobalId.Encode("Offering", line.OfferingId),
         Quantity = line.Quantity,
         Sig = line.Sig,
         DaysSupply = line.DaysSupply,
-        PrescriberId = GlobalId.Encode("Prescriber", line.PrescriberId),
+        PrescriberId = line.PrescriberId,
         ShipTo = ShipToOverride(line, patientAddress),
     };
 
+    /// <summary>
+    /// The copy with the clinic's corrections, read like any added line's input (the same checks, in the same order).
+    /// A pharmacy given moves the copy to that pharmacy's offering of the same product, and wins over an offering
+    /// given with it.
+    /// </summary>
+    private static NewCartLine Corrected(OrderLine line, Address patientAddress, CartLineUpdateInput? changes, UserErrorList errors)
+    {
+        long? offeringId = null, productId = null, pharmacyId = null;
+        if (changes?.PharmacyId is null)
+        {
+            offeringId = changes?.OfferingId is { } offering
+                ? CartInputDecoding.Id(offering, "Offering", CartUserErrors.NoOffering, errors, CartUserErrors.Path(0, "offeringId"))
+                : line.OfferingId;
+        }
+        else
+        {
+            productId = line.ProductId;
+            pharmacyId = CartInputDecoding.Id(changes.PharmacyId, "Pharmacy", CartUserErrors.NoPharmacy, errors, CartUserErrors.Path(0, "pharmacyId"));
+        }
+
+        var quantity = changes?.Quantity ?? line.Quantity;
+        var sig = changes?.Sig ?? line.Sig;
+        var daysSupply = changes?.DaysSupply ?? line.DaysSupply;
+        CartInputDecoding.CheckValues(quantity, daysSupply, sig, 0, errors);
+        var prescriberId = changes?.PrescriberId is { } prescriber ? CartInputDecoding.Prescriber(prescriber, 0, errors) : line.PrescriberId;
+        var shipTo = changes?.ShipToPatientAddress == true ? null
+            : changes?.ShipTo is { } typed ? CartInputDecoding.ShipToAsGiven(typed, 0, errors)
+            : ShipToOverride(line, patientAddress);
+        return new NewCartLine(line.PatientId, offeringId, productId, pharmacyId)
+        {
+            Quantity = quantity,
+            Sig = sig,
+            DaysSupply = daysSupply,
+            PrescriberId = prescriberId,
+            ShipTo = shipTo,
+            ResubmitsLineNumber = line.Number,
+        };
+    }
+
     // The order kept the address it shipped to; the copy keeps it as an override only when it differs from
     // the patient's address today, so a copy follows the patient's address like any other line.
-    private static AddressInput? ShipToOverride(OrderLine line, Address patientAddress) =>
-        SameAddress(line.ShipTo, patientAddress) ? null : new()
-    {
-        Line1 = line.ShipTo.Line1,
-        Line2 = line.ShipTo.Line2,
-        City = line.ShipTo.City,
-        State = line.ShipTo.State,
-        Zip = line.ShipTo.Zip,
-    };
+    private static Address? ShipToOverride(OrderLine line, Address patientAddress) =>
+        SameAddress(line.ShipTo, patientAddress) ? null : line.ShipTo.Copy();
 
     private static bool SameAddress(Address a, Address b) =>
         string.Equals(string.Join('|', a.Line1, a.Line2, a.City, a.State, a.Zip), string.Join('|', b.Line1, b.Line2, b.City, b.State, b.Zip), StringComparison.OrdinalIgnoreCase);

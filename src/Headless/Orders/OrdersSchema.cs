@@ -81,7 +81,7 @@ internal sealed class OrdersSchema : ISchemaContribution
 
         mutation.Field<NonNullGraphType<CartPayloadType>>("orderLinesReorder")
             .Description("Copies earlier order lines into their clinic's open cart for the same patients, products and pharmacies; a copy matching a line already in the cart adds to its quantity. All lines must belong to one clinic.")
-            .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("lineIds", $"The order lines to order again, 1 to {CartService.MaxLinesPerCall}.")
+            .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("lineIds", $"The order lines to order again, 1 to {CartEditing.MaxLinesPerCall}.")
             .ResolveAsync(async ctx =>
             {
                 var result = await ctx.Service<OrderLineActions>().ReorderAsync(ctx.GetArgument<List<string>>("lineIds"), ctx.CancellationToken);

@@ -219,7 +219,7 @@ public abstract class CartCommandCountTests(DatabaseProvider provider, PostgresS
         Assert.Equal(250 + 2, App.Materialized.Of<Headless.Carts.CartLine>());
     }
 
-    private const int CartServiceMaxLinesPerCall = Headless.Carts.CartService.MaxLinesPerCall;
+    private const int CartServiceMaxLinesPerCall = Headless.Carts.CartEditing.MaxLinesPerCall;
 
     private sealed record Measurement(string Label, int Commands, IReadOnlyList<string> Sql);
 
