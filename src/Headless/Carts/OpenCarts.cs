@@ -51,7 +51,8 @@ public sealed class OpenCarts(IDbContextFactory<HeadlessDbContext> contexts, Ten
         catch (DbUpdateException ex) when (Contention.IsUniqueViolation(ex.InnerException ?? ex))
         {
             // Someone else opened the clinic's cart at the same moment; the unique index kept it to one. Use theirs.
-            db.ChangeTracker.Clear();
+            // Only our failed cart is let go: patients and offerings loaded for this edit stay tracked.
+            db.Entry(cart).State = EntityState.Detached;
             return await db.Carts.FirstOrDefaultAsync(c => c.OpenClinicId == clinicId, ct)
                 ?? throw new InvalidOperationException("The clinic's open cart vanished while it was being created.");
         }
