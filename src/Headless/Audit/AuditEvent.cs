@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Globalization;
 using Headless.Shared;
 
@@ -46,8 +47,7 @@ public sealed class AuditEvent : IEntity, ITenantOwned
     /// <summary>The client's IP address (the proxy's X-Forwarded-For when a proxy is trusted); null when unknown.</summary>
     public string? ClientAddress { get; private set; }
 
-    /// <summary><see cref="AuditOperationType"/>.</summary>
-    public string OperationType { get; private set; } = "";
+    public AuditOperationType OperationType { get; private set; }
 
     /// <summary>The operation name the client gave its document, if any.</summary>
     public string? OperationName { get; private set; }
@@ -64,8 +64,7 @@ public sealed class AuditEvent : IEntity, ITenantOwned
     /// <summary>How many distinct objects the request touched; more than the keys stored when the list was cut.</summary>
     public int ObjectIdCount { get; private set; }
 
-    /// <summary><see cref="AuditOutcome"/>.</summary>
-    public string Outcome { get; private set; } = "";
+    public AuditOutcome Outcome { get; private set; }
 
     /// <summary>The request's correlation id, also in its log lines and error answers.</summary>
     public string CorrelationId { get; private set; } = "";
@@ -76,36 +75,36 @@ public sealed class AuditEvent : IEntity, ITenantOwned
     public IReadOnlyList<string> RootFieldNames() => RootFields.Length == 0 ? [] : RootFields.Split(',');
 }
 
-/// <summary>What the request asked GraphQL to do.</summary>
-public static class AuditOperationType
+/// <summary>What the request asked GraphQL to do, stored as its <see cref="WireEnum{T}"/> string.</summary>
+[Description("The kind of GraphQL operation an audit event records.")]
+public enum AuditOperationType
 {
-    public const string Query = "QUERY";
-    public const string Mutation = "MUTATION";
+    [Description("A query that read patient data or asked for an ID that was not found.")]
+    Query,
+
+    [Description("A mutation, whatever it touched.")]
+    Mutation,
 }
 
-/// <summary>How the access ended for the objects of one row.</summary>
-public static class AuditOutcome
+/// <summary>
+/// How the access ended for the objects of one row, stored as its <see cref="WireEnum{T}"/> string. Members are in
+/// order of severity: a row that sums up several root fields keeps the worst (NOT_FOUND is a probe: missing, or
+/// another organization's; ERROR is e.g. BUSY_RETRY or an internal error).
+/// </summary>
+[Description("How an audited access ended.")]
+public enum AuditOutcome
 {
-    /// <summary>Read, or changed by a mutation that applied.</summary>
-    public const string Ok = "OK";
+    [Description("Read, or changed by a mutation that applied.")]
+    Ok,
 
-    /// <summary>The ID was answered as not found: missing, or another organization's (a probe).</summary>
-    public const string NotFound = "NOT_FOUND";
+    [Description("The ID was answered as not found: missing, or another organization's.")]
+    NotFound,
 
-    /// <summary>A mutation refused its input with userErrors; nothing was changed.</summary>
-    public const string Rejected = "REJECTED";
+    [Description("The mutation answered userErrors and changed nothing.")]
+    Rejected,
 
-    /// <summary>The field failed with an error (e.g. BUSY_RETRY or an internal error).</summary>
-    public const string Error = "ERROR";
-
-    /// <summary>Orders outcomes for a row that sums up several root fields: the worst wins.</summary>
-    internal static int Severity(string outcome) => outcome switch
-    {
-        Ok => 0,
-        NotFound => 1,
-        Rejected => 2,
-        _ => 3,
-    };
+    [Description("The field failed with an error.")]
+    Error,
 }
 
 /// <summary>An audit row on its way to the database; the writer turns it into an <see cref="AuditEvent"/> per attempt.</summary>
@@ -114,11 +113,11 @@ public sealed record AuditRecord(
     DateTimeOffset OccurredAt,
     string Credential,
     string? ClientAddress,
-    string OperationType,
+    AuditOperationType OperationType,
     string? OperationName,
     IReadOnlyList<string> RootFields,
     string? ObjectType,
     IReadOnlyList<long> ObjectIds,
     int ObjectIdCount,
-    string Outcome,
+    AuditOutcome Outcome,
     string CorrelationId);

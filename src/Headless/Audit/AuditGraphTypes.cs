@@ -11,7 +11,7 @@ public sealed class AuditEventType : NodeGraphType<AuditEvent>
         Field<NonNullGraphType<DateTimeScalar>>("occurredAt").Description("When the request finished executing.").Resolve(c => c.Source.OccurredAt);
         Field<NonNullGraphType<StringGraphType>>("actor").Description("Who: \"api_key:<prefix>\" for an API key, \"jwt:<subject>\" or \"introspection:<subject>\" for a token. Never a secret.").Resolve(c => c.Source.Credential);
         Field(x => x.ClientAddress, nullable: true).Description("The client's IP address (from X-Forwarded-For when the request came through a trusted proxy); null when unknown.");
-        Field<NonNullGraphType<AuditOperationTypeType>>("operationType").Description("Whether the request was a query or a mutation.").Resolve(c => c.Source.OperationType);
+        Field<NonNullGraphType<EnumGraphType<AuditOperationType>>>("operationType").Description("Whether the request was a query or a mutation.").Resolve(c => c.Source.OperationType);
         Field(x => x.OperationName, nullable: true).Description("The operation name the client gave its document, if any.");
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("rootFields")
             .Description("The root fields the request ran (e.g. patientUpdate, or patients and viewer), in order of execution.")
@@ -24,32 +24,8 @@ public sealed class AuditEventType : NodeGraphType<AuditEvent>
         Field<NonNullGraphType<BooleanGraphType>>("objectIdsTruncated")
             .Description("True when objectIds was cut to the limit (it then holds the lowest IDs).")
             .Resolve(c => c.Source.ObjectIdCount > c.Source.ObjectKeys().Count);
-        Field<NonNullGraphType<AuditOutcomeType>>("outcome").Description("How the access ended for these objects.").Resolve(c => c.Source.Outcome);
+        Field<NonNullGraphType<EnumGraphType<AuditOutcome>>>("outcome").Description("How the access ended for these objects.").Resolve(c => c.Source.Outcome);
         Field(x => x.CorrelationId).Description("The request's correlation id, as in its log lines and error answers.");
-    }
-}
-
-public sealed class AuditOperationTypeType : EnumerationGraphType
-{
-    public AuditOperationTypeType()
-    {
-        Name = "AuditOperationType";
-        Description = "The kind of GraphQL operation an audit event records.";
-        Add(AuditOperationType.Query, AuditOperationType.Query, "A query that read patient data or asked for an ID that was not found.");
-        Add(AuditOperationType.Mutation, AuditOperationType.Mutation, "A mutation, whatever it touched.");
-    }
-}
-
-public sealed class AuditOutcomeType : EnumerationGraphType
-{
-    public AuditOutcomeType()
-    {
-        Name = "AuditOutcome";
-        Description = "How an audited access ended.";
-        Add(AuditOutcome.Ok, AuditOutcome.Ok, "Read, or changed by a mutation that applied.");
-        Add(AuditOutcome.NotFound, AuditOutcome.NotFound, "The ID was answered as not found: missing, or another organization's.");
-        Add(AuditOutcome.Rejected, AuditOutcome.Rejected, "The mutation answered userErrors and changed nothing.");
-        Add(AuditOutcome.Error, AuditOutcome.Error, "The field failed with an error.");
     }
 }
 
@@ -60,13 +36,13 @@ public sealed record AuditEventFilter
 
     public string? ObjectId { get; init; }
 
-    public string? OperationType { get; init; }
+    public AuditOperationType? OperationType { get; init; }
 
     public string? RootField { get; init; }
 
     public string? Actor { get; init; }
 
-    public string? Outcome { get; init; }
+    public AuditOutcome? Outcome { get; init; }
 
     public DateTimeOffset? OccurredFrom { get; init; }
 
@@ -81,10 +57,10 @@ public sealed class AuditEventFilterType : InputObjectGraphType<AuditEventFilter
         Description = "Narrows auditEvents. Every field given must match; leave the filter out for every event.";
         Field(x => x.ObjectType, nullable: true).Description("Only events for this object type, e.g. Patient.");
         Field<IdGraphType>("objectId").Description("Only events that list this object (its type and ID). Events whose ID list was truncated may miss it.");
-        Field<AuditOperationTypeType>("operationType").Description("Only queries, or only mutations.");
+        Field<EnumGraphType<AuditOperationType>>("operationType").Description("Only queries, or only mutations.");
         Field(x => x.RootField, nullable: true).Description("Only events of requests that ran this root field, e.g. patientUpdate or patients.");
         Field(x => x.Actor, nullable: true).Description("Only events of this actor, exactly as the actor field shows it.");
-        Field<AuditOutcomeType>("outcome").Description("Only events with this outcome, e.g. NOT_FOUND for probes.");
+        Field<EnumGraphType<AuditOutcome>>("outcome").Description("Only events with this outcome, e.g. NOT_FOUND for probes.");
         Field<DateTimeScalar>("occurredFrom").Description("Only events at or after this instant.");
         Field<DateTimeScalar>("occurredBefore").Description("Only events before this instant.");
     }

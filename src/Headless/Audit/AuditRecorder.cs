@@ -19,15 +19,15 @@ public sealed class AuditRecorder(AuditTrail trail, TimeProvider clock, IOptions
     private const int MaxCorrelationIdLength = 100;
 
     private readonly Lock _lock = new();
-    private readonly Dictionary<(string Type, string Outcome), HashSet<long>> _objects = [];
+    private readonly Dictionary<(string Type, AuditOutcome Outcome), HashSet<long>> _objects = [];
     private readonly List<string> _rootFields = [];
-    private string? _operationType;
+    private AuditOperationType? _operationType;
     private string? _operationName;
-    private string _rootOutcome = AuditOutcome.Ok;
+    private AuditOutcome _rootOutcome = AuditOutcome.Ok;
     private bool _completed;
 
     /// <summary>A root field finished with <paramref name="outcome"/>.</summary>
-    internal void RootField(IResolveFieldContext context, string outcome)
+    internal void RootField(IResolveFieldContext context, AuditOutcome outcome)
     {
         lock (_lock)
         {
@@ -38,7 +38,8 @@ public sealed class AuditRecorder(AuditTrail trail, TimeProvider clock, IOptions
                 _rootFields.Add(name);
             }
 
-            if (AuditOutcome.Severity(outcome) > AuditOutcome.Severity(_rootOutcome))
+            // Outcomes are declared from the mildest to the worst, and the worst wins.
+            if (outcome > _rootOutcome)
             {
                 _rootOutcome = outcome;
             }
@@ -46,7 +47,7 @@ public sealed class AuditRecorder(AuditTrail trail, TimeProvider clock, IOptions
     }
 
     /// <summary>The request read or changed (or tried to) object <paramref name="id"/> of GraphQL type <paramref name="type"/>.</summary>
-    internal void Object(IResolveFieldContext context, string type, long id, string outcome)
+    internal void Object(IResolveFieldContext context, string type, long id, AuditOutcome outcome)
     {
         lock (_lock)
         {
@@ -82,11 +83,11 @@ public sealed class AuditRecorder(AuditTrail trail, TimeProvider clock, IOptions
             var operationName = _operationName is null ? null : Truncate(_operationName, MaxOperationNameLength);
             var correlation = Truncate(correlationId, MaxCorrelationIdLength);
             var max = options.Value.MaxObjectIdsPerEvent;
-            AuditRecord Row(string? type, IReadOnlyList<long> ids, int count, string outcome) =>
-                new(organizationId, now, credential, address, _operationType, operationName, _rootFields.ToList(), type, ids, count, outcome, correlation);
+            AuditRecord Row(string? type, IReadOnlyList<long> ids, int count, AuditOutcome outcome) =>
+                new(organizationId, now, credential, address, _operationType.Value, operationName, _rootFields.ToList(), type, ids, count, outcome, correlation);
 
             rows = _objects
-                .OrderBy(o => o.Key.Type, StringComparer.Ordinal).ThenBy(o => AuditOutcome.Severity(o.Key.Outcome))
+                .OrderBy(o => o.Key.Type, StringComparer.Ordinal).ThenBy(o => o.Key.Outcome)
                 .Select(o => Row(o.Key.Type, o.Value.Order().Take(max).ToList(), o.Value.Count, o.Key.Outcome))
                 .ToList();
             if (rows.Count == 0 && _operationType == AuditOperationType.Mutation)

@@ -253,7 +253,7 @@ internal sealed class QueryRootResolver(IFieldResolver inner, AuditSchemaMap map
         return result;
     }
 
-    private void RecordArguments(IResolveFieldContext context, AuditRecorder recorder, string outcome)
+    private void RecordArguments(IResolveFieldContext context, AuditRecorder recorder, AuditOutcome outcome)
     {
         foreach (var (_, type, id) in map.ArgumentIds(context))
         {

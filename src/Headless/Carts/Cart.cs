@@ -1,16 +1,23 @@
+using System.ComponentModel;
 using Headless.Shared;
 
 namespace Headless.Carts;
 
-/// <summary>Cart statuses, stored as strings.</summary>
-public static class CartStatus
+/// <summary>
+/// Cart statuses, stored as their <see cref="WireEnum{T}"/> strings. While checking out the cart is frozen, and it
+/// comes back as it was if the card declines.
+/// </summary>
+[Description("Where a cart is in its life.")]
+public enum CartStatus
 {
-    public const string Open = "OPEN";
+    [Description("The clinic's current cart: it can be edited, validated and checked out.")]
+    Open,
 
-    /// <summary>Payment is being authorized: the cart is frozen, and comes back as it was if the card declines.</summary>
-    public const string CheckingOut = "CHECKING_OUT";
+    [Description("Checkout is authorizing payment: edits wait. The cart returns to OPEN if the payment fails.")]
+    CheckingOut,
 
-    public const string CheckedOut = "CHECKED_OUT";
+    [Description("Checked out into an order; it no longer changes.")]
+    CheckedOut,
 }
 
 /// <summary>
@@ -46,7 +53,7 @@ public sealed class Cart : IEntity, ITenantOwned
 
     public long? OpenClinicId { get; private set; }
 
-    public string Status { get; private set; } = CartStatus.Open;
+    public CartStatus Status { get; private set; } = CartStatus.Open;
 
     /// <summary>Changes with every edit; also the optimistic concurrency token, so two edits never both win.</summary>
     public int Version { get; private set; }

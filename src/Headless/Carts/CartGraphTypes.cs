@@ -42,7 +42,7 @@ public sealed class CartType : ObjectGraphType<CartView>
         Field<NonNullGraphType<IntGraphType>>("version")
             .Description("Changes with every edit. Send it as expectedVersion on edits to detect concurrent changes, and to checkout.")
             .Resolve(c => c.Source.Cart.Version);
-        Field<NonNullGraphType<CartStatusType>>("status").Description("OPEN while the cart can change.").Resolve(c => c.Source.Cart.Status);
+        Field<NonNullGraphType<EnumGraphType<CartStatus>>>("status").Description("OPEN while the cart can change.").Resolve(c => c.Source.Cart.Status);
         Field<NonNullGraphType<ClinicType>>("clinic").Description("The clinic the cart belongs to.")
             .ResolveAsync(async c => await c.WithDbAsync(async (db, ct) => (object?)await db.Clinics.AsNoTracking().FirstAsync(x => x.Id == c.Source.Cart.ClinicId, ct)));
         Field<NonNullGraphType<ConnectionType<CartLineType, CartLineView>>>("lines")
@@ -77,18 +77,6 @@ public sealed class CartType : ObjectGraphType<CartView>
             });
         Field<NonNullGraphType<DateTimeScalar>>("createdAt").Description("When the cart was opened.").Resolve(c => c.Source.Cart.CreatedAt);
         Field<NonNullGraphType<DateTimeScalar>>("updatedAt").Description("When the cart last changed.").Resolve(c => c.Source.Cart.UpdatedAt);
-    }
-}
-
-public sealed class CartStatusType : EnumerationGraphType
-{
-    public CartStatusType()
-    {
-        Name = "CartStatus";
-        Description = "Where a cart is in its life.";
-        Add(CartStatus.Open, CartStatus.Open, "The clinic's current cart: it can be edited, validated and checked out.");
-        Add(CartStatus.CheckingOut, CartStatus.CheckingOut, "Checkout is authorizing payment: edits wait. The cart returns to OPEN if the payment fails.");
-        Add(CartStatus.CheckedOut, CartStatus.CheckedOut, "Checked out into an order; it no longer changes.");
     }
 }
 

@@ -7,7 +7,7 @@ namespace Headless.Carts;
 /// <summary>Chooses a pharmacy for a line that does not name one, and says why in words a coordinator can read.</summary>
 public static class PharmacyRouter
 {
-    public static (Offering Offering, string Reason) Choose(IReadOnlyList<Offering> offerings, string shipToState, int quantity, string preference, IEnumerable<CartLine> cartLines)
+    public static (Offering Offering, string Reason) Choose(IReadOnlyList<Offering> offerings, string shipToState, int quantity, RoutingPreference preference, IEnumerable<CartLine> cartLines)
     {
         var claimed = cartLines.GroupBy(l => l.OfferingId).ToDictionary(g => g.Key, g => g.Sum(l => (long)(l.Quantity ?? 0)));
         var eligible = offerings

@@ -1,14 +1,17 @@
+using System.ComponentModel;
 using Headless.Shared;
 
 namespace Headless.Clinics;
 
 /// <summary>How a clinic's cart picks a pharmacy when a line leaves it out.</summary>
-public static class RoutingPreference
+[Description("How a pharmacy is chosen for a cart line that leaves it out.")]
+public enum RoutingPreference
 {
-    public const string Cheapest = "CHEAPEST";
-    public const string Fastest = "FASTEST";
+    [Description("The cheapest active, in-stock offering from a pharmacy licensed for the patient's state.")]
+    Cheapest,
 
-    public static bool IsValid(string? value) => value is Cheapest or Fastest;
+    [Description("The licensed, in-stock offering with the shortest pharmacy turnaround; price breaks ties.")]
+    Fastest,
 }
 
 /// <summary>A location of an organization with its NPI and ship-to/billing defaults.</summary>
@@ -18,7 +21,7 @@ public sealed class Clinic : IEntity, ITenantOwned
     {
     }
 
-    public Clinic(long organizationId, string name, string npi, Address shipTo, Address? billingAddress, string routingPreference, DateTimeOffset createdAt)
+    public Clinic(long organizationId, string name, string npi, Address shipTo, Address? billingAddress, RoutingPreference routingPreference, DateTimeOffset createdAt)
     {
         OrganizationId = organizationId;
         Name = name;
@@ -41,8 +44,7 @@ public sealed class Clinic : IEntity, ITenantOwned
 
     public Address? BillingAddress { get; private set; }
 
-    /// <summary>Stored as a string (see <see cref="Clinics.RoutingPreference"/>).</summary>
-    public string RoutingPreference { get; private set; } = Clinics.RoutingPreference.Cheapest;
+    public RoutingPreference RoutingPreference { get; private set; } = Clinics.RoutingPreference.Cheapest;
 
     public DateTimeOffset CreatedAt { get; private set; }
 }

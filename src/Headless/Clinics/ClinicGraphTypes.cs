@@ -13,21 +13,10 @@ public sealed class ClinicType : NodeGraphType<Clinic>
         Field(x => x.Npi).Description("The clinic's organizational NPI (ten digits).");
         Field<NonNullGraphType<AddressType>>("shipTo").Description("Default ship-to address for orders placed by this clinic.").Resolve(c => c.Source.ShipTo);
         Field<AddressType>("billingAddress").Description("Billing address, when different from the ship-to address.").Resolve(c => c.Source.BillingAddress);
-        Field<NonNullGraphType<RoutingPreferenceType>>("routingPreference")
+        Field<NonNullGraphType<EnumGraphType<RoutingPreference>>>("routingPreference")
             .Description("How this clinic's carts choose a pharmacy when a line does not name one.")
             .Resolve(c => c.Source.RoutingPreference);
         Field<NonNullGraphType<DateTimeScalar>>("createdAt").Description("When the clinic was created.").Resolve(c => c.Source.CreatedAt);
-    }
-}
-
-public sealed class RoutingPreferenceType : EnumerationGraphType
-{
-    public RoutingPreferenceType()
-    {
-        Name = "RoutingPreference";
-        Description = "How a pharmacy is chosen for a cart line that leaves it out.";
-        Add(RoutingPreference.Cheapest, RoutingPreference.Cheapest, "The cheapest active, in-stock offering from a pharmacy licensed for the patient's state.");
-        Add(RoutingPreference.Fastest, RoutingPreference.Fastest, "The licensed, in-stock offering with the shortest pharmacy turnaround; price breaks ties.");
     }
 }
 
@@ -42,7 +31,7 @@ public sealed record ClinicInput
 
     public AddressInput? BillingAddress { get; init; }
 
-    public string? RoutingPreference { get; init; }
+    public RoutingPreference? RoutingPreference { get; init; }
 }
 
 public sealed class ClinicInputType : InputObjectGraphType<ClinicInput>
@@ -55,7 +44,7 @@ public sealed class ClinicInputType : InputObjectGraphType<ClinicInput>
         Field(x => x.Npi, nullable: true).Description("Organizational NPI: ten digits with a valid check digit (required).");
         Field<AddressInputType>("shipTo").Description("Default ship-to address (required).");
         Field<AddressInputType>("billingAddress").Description("Billing address, if different from shipTo.");
-        Field<RoutingPreferenceType>("routingPreference").Description("Pharmacy choice for lines that leave it out. Defaults to CHEAPEST.");
+        Field<EnumGraphType<RoutingPreference>>("routingPreference").Description("Pharmacy choice for lines that leave it out. Defaults to CHEAPEST.");
     }
 }
 

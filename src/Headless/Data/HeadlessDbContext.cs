@@ -75,6 +75,13 @@ public abstract class HeadlessDbContext(DbContextOptions options, TenantContext 
     {
         // Every secret, today's and any added later, is a ProtectedSecret property: stored as ciphertext, never mapped one by one.
         configurationBuilder.Properties<ProtectedSecret>().HaveConversion<ProtectedSecretConverter>().HaveMaxLength(ProtectedSecret.StoredMaxLength);
+
+        // Statuses are stored as strings: every enum property, today's and any added later, holds its wire string
+        // ("ON_HOLD"). Column lengths stay with each entity's configuration.
+        foreach (var type in typeof(HeadlessDbContext).Assembly.GetTypes().Where(t => t.IsEnum))
+        {
+            configurationBuilder.Properties(type).HaveConversion(typeof(WireEnumConverter<>).MakeGenericType(type));
+        }
     }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)

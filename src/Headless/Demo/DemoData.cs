@@ -1,3 +1,4 @@
+using Headless.Clinics;
 using Headless.Shared;
 
 namespace Headless.Demo;
@@ -12,7 +13,7 @@ internal static class DemoData
     public const string OrganizationSlug = "demo";
     public const string ApiKeyName = "Demo key";
 
-    public sealed record ClinicSeed(string Name, string NpiPayload, Address ShipTo, Address? Billing, string RoutingPreference);
+    public sealed record ClinicSeed(string Name, string NpiPayload, Address ShipTo, Address? Billing, RoutingPreference RoutingPreference);
 
     /// <summary>A license expiry relative to today: years ahead, or days ago when negative.</summary>
     public sealed record LicenseSeed(string State, string Number, int ExpiresInDays);
@@ -33,11 +34,11 @@ internal static class DemoData
         new("Evergreen Seattle Clinic", "148203917",
             new Address { Line1 = "1420 Fifth Avenue", Line2 = "Suite 800", City = "Seattle", State = "WA", Zip = "98101" },
             new Address { Line1 = "PO Box 21874", City = "Seattle", State = "WA", Zip = "98111" },
-            "CHEAPEST"),
+            RoutingPreference.Cheapest),
         new("Evergreen Austin Clinic", "158392046",
             new Address { Line1 = "600 Congress Avenue", Line2 = "Floor 14", City = "Austin", State = "TX", Zip = "78701" },
             null,
-            "FASTEST"),
+            RoutingPreference.Fastest),
     ];
 
     public static readonly PrescriberSeed[] Prescribers =

@@ -1,20 +1,33 @@
+using System.ComponentModel;
+using GraphQL;
 using Headless.Shared;
 
 namespace Headless.Events;
 
-/// <summary>What an event is about: an order, an order line or a cart, with its number when it has one.</summary>
-public sealed record EventSubject(string Type, long Id, string? Number, long? OrderId = null)
+/// <summary>The kind of object an event is about, stored as its <see cref="WireEnum{T}"/> string.</summary>
+[Name("EventSubjectType")]
+[Description("What kind of object an event is about.")]
+public enum EventSubjectKind
 {
-    public const string Order = "ORDER";
-    public const string OrderLine = "ORDER_LINE";
-    public const string Cart = "CART";
+    [Description("An order: its creation and its payment.")]
+    Order,
 
+    [Description("An order line: its status, owner, reason and tracking.")]
+    OrderLine,
+
+    [Description("A clinic's cart: its edits and checkout.")]
+    Cart,
+}
+
+/// <summary>What an event is about: an order, an order line or a cart, with its number when it has one.</summary>
+public sealed record EventSubject(EventSubjectKind Type, long Id, string? Number, long? OrderId = null)
+{
     /// <summary>The subject's global ID, as the rest of the API shows it.</summary>
     public string GlobalId => Headless.GraphQL.GlobalId.Encode(
         Type switch
         {
-            Order => "Order",
-            OrderLine => "OrderLine",
+            EventSubjectKind.Order => "Order",
+            EventSubjectKind.OrderLine => "OrderLine",
             _ => "Cart",
         },
         Id);
@@ -63,7 +76,7 @@ public sealed class DomainEvent : IEntity, ITenantOwned
     /// <summary>One of <see cref="EventTypes"/>, e.g. order_line.status_changed.</summary>
     public string Type { get; private set; } = "";
 
-    public string SubjectType { get; private set; } = "";
+    public EventSubjectKind SubjectType { get; private set; }
 
     public long SubjectId { get; private set; }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Headless.Data;
+using Headless.Shared;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
@@ -22,7 +23,8 @@ namespace Headless.Events;
 /// </summary>
 public static class EventLog
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    // Statuses in payloads are written as they are stored and shown in GraphQL ("ON_HOLD").
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new WireEnumJsonConverter() } };
 
     /// <summary>Adds an event to <paramref name="db"/>; the caller's SaveChanges (inside its transaction) writes it with its position.</summary>
     public static DomainEvent Append(HeadlessDbContext db, long organizationId, string type, EventSubject subject, int? lineSequence, DateTimeOffset occurredAt, object payload)

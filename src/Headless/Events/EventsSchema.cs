@@ -95,21 +95,9 @@ public sealed class EventSubjectGraphType : ObjectGraphType<EventSubject>
     {
         Name = "EventSubject";
         Description = "What an event is about.";
-        Field<NonNullGraphType<EventSubjectKindType>>("type").Description("Whether the subject is an order, an order line or a cart.").Resolve(c => c.Source.Type);
+        Field<NonNullGraphType<EnumGraphType<EventSubjectKind>>>("type").Description("Whether the subject is an order, an order line or a cart.").Resolve(c => c.Source.Type);
         Field<NonNullGraphType<IdGraphType>>("id").Description("The subject's global ID (an Order, OrderLine or Cart).").Resolve(c => c.Source.GlobalId);
         Field<StringGraphType>("number").Description("The order or line number (HX-10042, HX-10042-03); null for a cart.").Resolve(c => c.Source.Number);
-    }
-}
-
-public sealed class EventSubjectKindType : EnumerationGraphType
-{
-    public EventSubjectKindType()
-    {
-        Name = "EventSubjectType";
-        Description = "What kind of object an event is about.";
-        Add(EventSubject.Order, EventSubject.Order, "An order: its creation and its payment.");
-        Add(EventSubject.OrderLine, EventSubject.OrderLine, "An order line: its status, owner, reason and tracking.");
-        Add(EventSubject.Cart, EventSubject.Cart, "A clinic's cart: its edits and checkout.");
     }
 }
 

@@ -1,15 +1,16 @@
+using System.ComponentModel;
 using Headless.Shared;
 
 namespace Headless.Fulfillment;
 
-/// <summary>Partner order statuses, stored as strings.</summary>
-public static class PartnerOrderStatus
+/// <summary>Partner order statuses, stored as their <see cref="WireEnum{T}"/> strings.</summary>
+public enum PartnerOrderStatus
 {
-    /// <summary>Written with the order; its submission waits in the outbox.</summary>
-    public const string Queued = "QUEUED";
+    [Description("Written with the order; its submission waits in the outbox.")]
+    Queued,
 
-    /// <summary>The pharmacy acknowledged the submission.</summary>
-    public const string Submitted = "SUBMITTED";
+    [Description("The pharmacy acknowledged the submission.")]
+    Submitted,
 }
 
 /// <summary>The lines of one order that go to one pharmacy: one submission to that pharmacy.</summary>
@@ -36,7 +37,7 @@ public sealed class PartnerOrder : IEntity, ITenantOwned
 
     public long PharmacyId { get; private set; }
 
-    public string Status { get; private set; } = PartnerOrderStatus.Queued;
+    public PartnerOrderStatus Status { get; private set; } = PartnerOrderStatus.Queued;
 
     /// <summary>The pharmacy's own reference for the submission, once it acknowledged it.</summary>
     public string? ExternalReference { get; private set; }

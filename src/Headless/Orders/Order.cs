@@ -1,33 +1,47 @@
+using System.ComponentModel;
 using System.Globalization;
 using Headless.Shared;
 
 namespace Headless.Orders;
 
-/// <summary>Order statuses, stored as strings.</summary>
-public static class OrderStatus
+/// <summary>Order statuses, stored as their <see cref="WireEnum{T}"/> strings.</summary>
+[Description("Where an order stands as a whole.")]
+public enum OrderStatus
 {
-    /// <summary>Created by checkout; the payment authorization has not answered yet.</summary>
-    public const string PendingPayment = "PENDING_PAYMENT";
+    [Description("Checkout created the order and is authorizing the payment.")]
+    PendingPayment,
 
-    /// <summary>The card was declined or the authorization failed: nothing is routed, the cart is back.</summary>
-    public const string PaymentFailed = "PAYMENT_FAILED";
+    [Description("The payment was declined or failed: nothing was routed, stock was released and the cart is open again.")]
+    PaymentFailed,
 
-    /// <summary>Paid (authorized) and handed to the pharmacies line by line.</summary>
-    public const string Submitted = "SUBMITTED";
+    [Description("Paid (authorized) and handed to the pharmacies; follow each line's status.")]
+    Submitted,
 }
 
-/// <summary>Where the order's one payment stands, stored as strings.</summary>
-public static class PaymentStatus
+/// <summary>Where the order's one payment stands, stored as its <see cref="WireEnum{T}"/> string.</summary>
+[Description("Where an order's one payment stands.")]
+public enum PaymentStatus
 {
-    public const string Pending = "PENDING";
-    public const string Authorized = "AUTHORIZED";
-    public const string Failed = "FAILED";
-    public const string Captured = "CAPTURED";
-    public const string PartiallyRefunded = "PARTIALLY_REFUNDED";
-    public const string Refunded = "REFUNDED";
+    [Description("Authorization not answered yet.")]
+    Pending,
 
-    /// <summary>The authorization was released without capture (every line rejected, or cancelled at the gateway).</summary>
-    public const string Canceled = "CANCELED";
+    [Description("The total is held on the card; nothing is charged until the pharmacies decide.")]
+    Authorized,
+
+    [Description("The authorization was declined or failed.")]
+    Failed,
+
+    [Description("The accepted lines were charged, once.")]
+    Captured,
+
+    [Description("Some captured lines were refunded.")]
+    PartiallyRefunded,
+
+    [Description("Everything captured was refunded.")]
+    Refunded,
+
+    [Description("The hold was released without a charge (every line declined, or cancelled at the gateway).")]
+    Canceled,
 }
 
 /// <summary>
@@ -71,9 +85,9 @@ public sealed class Order : IEntity, ITenantOwned
 
     public string PaymentMethodId { get; private set; } = "";
 
-    public string Status { get; private set; } = OrderStatus.PendingPayment;
+    public OrderStatus Status { get; private set; } = OrderStatus.PendingPayment;
 
-    public string PaymentStatus { get; private set; } = Orders.PaymentStatus.Pending;
+    public PaymentStatus PaymentStatus { get; private set; } = Orders.PaymentStatus.Pending;
 
     public string Currency { get; private set; } = Money.DefaultCurrency;
 
@@ -189,7 +203,7 @@ public sealed class Order : IEntity, ITenantOwned
     {
         if (Status != OrderStatus.PendingPayment)
         {
-            throw new InvalidOperationException($"Order is {Status}; only a pending order can be authorized.");
+            throw new InvalidOperationException($"Order is {Status.ToWire()}; only a pending order can be authorized.");
         }
 
         Gateway = gateway;
@@ -207,7 +221,7 @@ public sealed class Order : IEntity, ITenantOwned
     {
         if (Status != OrderStatus.PendingPayment)
         {
-            throw new InvalidOperationException($"Order is {Status}; only a pending order can fail payment.");
+            throw new InvalidOperationException($"Order is {Status.ToWire()}; only a pending order can fail payment.");
         }
 
         Gateway = gateway;
@@ -226,7 +240,7 @@ public sealed class Order : IEntity, ITenantOwned
     {
         if (PaymentStatus != Orders.PaymentStatus.Authorized)
         {
-            throw new InvalidOperationException($"Payment is {PaymentStatus}; only an authorized payment can be captured.");
+            throw new InvalidOperationException($"Payment is {PaymentStatus.ToWire()}; only an authorized payment can be captured.");
         }
 
         var amount = AcceptedAmount(accepted);

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Globalization;
 using Headless.Carts;
 using Headless.Shared;
@@ -5,63 +6,107 @@ using Headless.Orders.Lifecycle;
 
 namespace Headless.Orders;
 
-/// <summary>Order line statuses, stored as strings (DESIGN.md's lifecycle).</summary>
-public static class OrderLineStatus
+/// <summary>Order line statuses (DESIGN.md's lifecycle), stored as their <see cref="WireEnum{T}"/> strings.</summary>
+[Description("The line lifecycle: SUBMITTED → RECEIVED → COMPOUNDING → SHIPPED → DELIVERED, with REJECTED, CANCELLED and ON_HOLD on the way.")]
+public enum OrderLineStatus
 {
-    public const string PendingPayment = "PENDING_PAYMENT";
-    public const string PaymentFailed = "PAYMENT_FAILED";
-    public const string Submitted = "SUBMITTED";
-    public const string Received = "RECEIVED";
-    public const string Compounding = "COMPOUNDING";
-    public const string Shipped = "SHIPPED";
-    public const string Delivered = "DELIVERED";
-    public const string Rejected = "REJECTED";
-    public const string Cancelled = "CANCELLED";
-    public const string OnHold = "ON_HOLD";
+    [Description("Waiting for the order's payment authorization.")]
+    PendingPayment,
 
-    /// <summary>The pharmacy has taken the line on: it will be charged.</summary>
-    public static bool IsAccepted(string status) => status is Received or Compounding or Shipped or Delivered or OnHold;
+    [Description("The order's payment failed; the line was not routed.")]
+    PaymentFailed,
 
-    /// <summary>The line will not be filled: it must not be charged (or is refunded).</summary>
-    public static bool IsDeclined(string status) => status is Rejected or Cancelled;
+    [Description("Paid and routed to its pharmacy.")]
+    Submitted,
+
+    [Description("The pharmacy accepted the line.")]
+    Received,
+
+    [Description("The pharmacy is compounding it.")]
+    Compounding,
+
+    [Description("On its way; see tracking.")]
+    Shipped,
+
+    [Description("Delivered.")]
+    Delivered,
+
+    [Description("The pharmacy rejected the line; see statusReason.")]
+    Rejected,
+
+    [Description("Cancelled by the clinic before compounding.")]
+    Cancelled,
+
+    [Description("Paused until someone acts; see the owner.")]
+    OnHold,
 }
 
-/// <summary>Who must act next on a line, stored as strings.</summary>
-public static class LineOwner
+public static class OrderLineStatuses
 {
-    public const string Pharmacy = "PHARMACY";
-    public const string Clinic = "CLINIC";
-    public const string Patient = "PATIENT";
-    public const string Payment = "PAYMENT";
-    public const string None = "NONE";
+    /// <summary>The pharmacy has taken the line on: it will be charged.</summary>
+    public static bool IsAccepted(this OrderLineStatus status) =>
+        status is OrderLineStatus.Received or OrderLineStatus.Compounding or OrderLineStatus.Shipped or OrderLineStatus.Delivered or OrderLineStatus.OnHold;
 
-    public static bool IsValid(string? owner) => owner is Pharmacy or Clinic or Patient or Payment or None;
+    /// <summary>The line will not be filled: it must not be charged (or is refunded).</summary>
+    public static bool IsDeclined(this OrderLineStatus status) => status is OrderLineStatus.Rejected or OrderLineStatus.Cancelled;
+}
 
+/// <summary>Who must act next on a line, stored as its <see cref="WireEnum{T}"/> string.</summary>
+[Description("Who must act next on an order line.")]
+public enum LineOwner
+{
+    [Description("The pharmacy: it has to receive, compound or ship the line, or resolve its own hold.")]
+    Pharmacy,
+
+    [Description("The clinic: a fixable rejection to correct and resubmit, or a hold waiting for the clinic.")]
+    Clinic,
+
+    [Description("The patient: a hold waiting for the patient (for example an address to confirm).")]
+    Patient,
+
+    [Description("The payment: the order's authorization is pending or failed.")]
+    Payment,
+
+    [Description("Nobody: the line is shipped, delivered, cancelled or rejected for good.")]
+    None,
+}
+
+public static class LineOwners
+{
     /// <summary>The owner a status implies when nobody said otherwise.</summary>
-    public static string For(string status, bool? fixable) => status switch
+    public static LineOwner For(OrderLineStatus status, bool? fixable) => status switch
     {
-        OrderLineStatus.PendingPayment or OrderLineStatus.PaymentFailed => Payment,
-        OrderLineStatus.Submitted or OrderLineStatus.Received or OrderLineStatus.Compounding => Pharmacy,
-        OrderLineStatus.Rejected => fixable == true ? Clinic : None,
-        _ => None,
+        OrderLineStatus.PendingPayment or OrderLineStatus.PaymentFailed => LineOwner.Payment,
+        OrderLineStatus.Submitted or OrderLineStatus.Received or OrderLineStatus.Compounding => LineOwner.Pharmacy,
+        OrderLineStatus.Rejected => fixable == true ? LineOwner.Clinic : LineOwner.None,
+        _ => LineOwner.None,
     };
 }
 
-/// <summary>Payment state of one line, stored as strings.</summary>
-public static class LinePaymentStatus
+/// <summary>Payment state of one line, stored as its <see cref="WireEnum{T}"/> string.</summary>
+[Description("Where one line's share of the payment stands.")]
+public enum LinePaymentStatus
 {
-    public const string Pending = "PENDING";
-    public const string Authorized = "AUTHORIZED";
-    public const string Captured = "CAPTURED";
-    public const string Refunded = "REFUNDED";
+    [Description("Authorization not answered yet.")]
+    Pending,
 
-    /// <summary>Declined before capture: never charged.</summary>
-    public const string Voided = "VOIDED";
+    [Description("Held as part of the order's authorization.")]
+    Authorized,
 
-    /// <summary>Accepted only after the order's one capture: not charged.</summary>
-    public const string NotCaptured = "NOT_CAPTURED";
+    [Description("Charged.")]
+    Captured,
 
-    public const string Failed = "FAILED";
+    [Description("Charged, then refunded for its own amount.")]
+    Refunded,
+
+    [Description("Declined before the capture: never charged.")]
+    Voided,
+
+    [Description("Accepted only after the order's one capture: not charged.")]
+    NotCaptured,
+
+    [Description("The order's authorization failed.")]
+    Failed,
 }
 
 /// <summary>
@@ -147,9 +192,9 @@ public sealed class OrderLine : IEntity, ITenantOwned
 
     public long RefundedAmount { get; private set; }
 
-    public string Status { get; private set; } = OrderLineStatus.PendingPayment;
+    public OrderLineStatus Status { get; private set; } = OrderLineStatus.PendingPayment;
 
-    public string PaymentStatus { get; private set; } = LinePaymentStatus.Pending;
+    public LinePaymentStatus PaymentStatus { get; private set; } = LinePaymentStatus.Pending;
 
     public string? StatusReasonCode { get; private set; }
 
@@ -163,7 +208,7 @@ public sealed class OrderLine : IEntity, ITenantOwned
     public int Sequence { get; private set; }
 
     /// <summary>Who must act next: PHARMACY, CLINIC, PATIENT, PAYMENT or NONE (see <see cref="LineOwner"/>).</summary>
-    public string Owner { get; private set; } = LineOwner.Payment;
+    public LineOwner Owner { get; private set; } = LineOwner.Payment;
 
     /// <summary>The partner order (one submission to the line's pharmacy) the line travels in, once routed.</summary>
     public long? PartnerOrderId { get; private set; }
@@ -198,7 +243,7 @@ public sealed class OrderLine : IEntity, ITenantOwned
 
     internal void MarkNotCharged()
     {
-        PaymentStatus = OrderLineStatus.IsDeclined(Status) ? LinePaymentStatus.Voided : LinePaymentStatus.NotCaptured;
+        PaymentStatus = Status.IsDeclined() ? LinePaymentStatus.Voided : LinePaymentStatus.NotCaptured;
     }
 
     internal void MarkRefunded()
@@ -214,7 +259,7 @@ public sealed class OrderLine : IEntity, ITenantOwned
     /// was, owned by the pharmacy again. Its share of the payment is held again when the order is still only
     /// authorized; after a capture it stays uncollected (or refunded), which the line's paymentStatus shows.
     /// </summary>
-    internal void ReinstateAfterRefusedCancellation(string previousStatus, bool orderStillAuthorized, DateTimeOffset now)
+    internal void ReinstateAfterRefusedCancellation(OrderLineStatus previousStatus, bool orderStillAuthorized, DateTimeOffset now)
     {
         if (Status != OrderLineStatus.Cancelled)
         {
@@ -232,11 +277,11 @@ public sealed class OrderLine : IEntity, ITenantOwned
     /// <summary>statusReason code of a line whose cancellation the pharmacy refused.</summary>
     public const string CancelRefused = "CANCEL_REFUSED";
 
-    private void Move(string status, string? reasonCode, string? message, bool? fixable, DateTimeOffset now) =>
-        MoveTo(status, reasonCode, message, fixable, LineOwner.For(status, fixable), now);
+    private void Move(OrderLineStatus status, string? reasonCode, string? message, bool? fixable, DateTimeOffset now) =>
+        MoveTo(status, reasonCode, message, fixable, LineOwners.For(status, fixable), now);
 
     /// <summary>One lifecycle change: the new status, its reason and owner, and one more sequence number. Rules live in <see cref="LineLifecycle"/>.</summary>
-    internal void MoveTo(string status, string? reasonCode, string? message, bool? fixable, string owner, DateTimeOffset since)
+    internal void MoveTo(OrderLineStatus status, string? reasonCode, string? message, bool? fixable, LineOwner owner, DateTimeOffset since)
     {
         Owner = owner;
         Status = status;

@@ -30,7 +30,7 @@ public sealed class OrderLineActions(IDbContextFactory<HeadlessDbContext> contex
 
         if (line.Status != OrderLineStatus.Rejected)
         {
-            return new CartEditResult(null, [new UserError(UserErrorCode.InvalidValue, ["lineId"], $"Only a rejected line can be resubmitted; this one is {line.Status}.", [lineGlobalId])]);
+            return new CartEditResult(null, [new UserError(UserErrorCode.InvalidValue, ["lineId"], $"Only a rejected line can be resubmitted; this one is {line.Status.ToWire()}.", [lineGlobalId])]);
         }
 
         var patientAddress = (await db.Patients.AsNoTracking().FirstAsync(p => p.Id == line.PatientId, ct)).Address;

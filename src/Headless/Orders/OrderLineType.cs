@@ -22,7 +22,7 @@ public sealed class OrderLineType : ObjectGraphType<OrderLineView>
         IsTypeOf = o => o is OrderLineView;
         Field<NonNullGraphType<IdGraphType>>("id").Description("The line's opaque global ID.").Resolve(c => GlobalId.Encode("OrderLine", c.Source.Id));
         Field<NonNullGraphType<StringGraphType>>("number").Description("Stable, human-readable line number, e.g. HX-10042-03.").Resolve(c => c.Source.Number);
-        Field<NonNullGraphType<OrderLineStatusType>>("status").Description("Where the line is in its lifecycle.").Resolve(c => c.Source.Line.Status);
+        Field<NonNullGraphType<EnumGraphType<OrderLineStatus>>>("status").Description("Where the line is in its lifecycle.").Resolve(c => c.Source.Line.Status);
         Field<StatusReasonType>("statusReason").Description("Why the line is in its status, when there is a reason (rejections, cancellations).")
             .Resolve(c => c.Source.Line.StatusReasonCode is null ? null : c.Source.Line);
         Field<NonNullGraphType<DateTimeScalar>>("statusSince").Description("When the line entered its current status.").Resolve(c => c.Source.Line.StatusSince);
@@ -40,8 +40,8 @@ public sealed class OrderLineType : ObjectGraphType<OrderLineView>
         Field<NonNullGraphType<MoneyType>>("amount").Description("What the line costs: unit price times quantity plus its shipping share, as the cart showed.").Resolve(c => new Money(c.Source.Line.Amount, c.Source.Pharmacy.Currency));
         Field<NonNullGraphType<MoneyType>>("capturedAmount").Description("What was charged for this line.").Resolve(c => new Money(c.Source.Line.CapturedAmount, c.Source.Pharmacy.Currency));
         Field<NonNullGraphType<MoneyType>>("refundedAmount").Description("What was refunded for this line.").Resolve(c => new Money(c.Source.Line.RefundedAmount, c.Source.Pharmacy.Currency));
-        Field<NonNullGraphType<LinePaymentStatusType>>("paymentStatus").Description("Where this line's share of the payment stands.").Resolve(c => c.Source.Line.PaymentStatus);
-        Field<NonNullGraphType<LineOwnerType>>("owner").Description("Who must act next on the line: the pharmacy, the clinic, the patient, the payment, or nobody.").Resolve(c => c.Source.Line.Owner);
+        Field<NonNullGraphType<EnumGraphType<LinePaymentStatus>>>("paymentStatus").Description("Where this line's share of the payment stands.").Resolve(c => c.Source.Line.PaymentStatus);
+        Field<NonNullGraphType<EnumGraphType<LineOwner>>>("owner").Description("Who must act next on the line: the pharmacy, the clinic, the patient, the payment, or nobody.").Resolve(c => c.Source.Line.Owner);
         Field<TrackingType>("tracking").Description("The shipment's tracking, as the pharmacy reported it. Null until the pharmacy sends shipping information.")
             .Resolve(c => c.Source.Line.TrackingCarrier is null && c.Source.Line.TrackingNumber is null && c.Source.Line.TrackingUrl is null ? null : c.Source.Line);
         Field<NonNullGraphType<ConnectionType<OrderLineEventType, OrderLineEvent>>>("events")

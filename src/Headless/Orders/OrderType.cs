@@ -18,8 +18,8 @@ public sealed class OrderType : NodeGraphType<Order>
         : base("Order", "A checked-out cart: one payment for every line, a parent number for finance, and one order line per cart line with its own number and status.")
     {
         Field<NonNullGraphType<StringGraphType>>("number").Description("Human-readable parent number, e.g. HX-10042. Unique and stable.").Resolve(c => c.Source.Number);
-        Field<NonNullGraphType<OrderStatusType>>("status").Description("Where the order stands as a whole; each line has its own status.").Resolve(c => c.Source.Status);
-        Field<NonNullGraphType<PaymentStatusType>>("paymentStatus").Description("Where the order's one payment stands.").Resolve(c => c.Source.PaymentStatus);
+        Field<NonNullGraphType<EnumGraphType<OrderStatus>>>("status").Description("Where the order stands as a whole; each line has its own status.").Resolve(c => c.Source.Status);
+        Field<NonNullGraphType<EnumGraphType<PaymentStatus>>>("paymentStatus").Description("Where the order's one payment stands.").Resolve(c => c.Source.PaymentStatus);
         Field<PaymentFailureType>("paymentFailure").Description("Why the payment failed, when paymentStatus is FAILED. A failed payment is not churn: the cart is open again.")
             .Resolve(c => c.Source.PaymentFailureCode is null ? null : c.Source);
         Field<NonNullGraphType<MoneyType>>("total").Description("What checkout authorized: the sum of the lines' amounts.").Resolve(c => new Money(c.Source.Total, c.Source.Currency));

@@ -1,18 +1,25 @@
+using System.ComponentModel;
+using GraphQL;
 using Headless.Shared;
 
 namespace Headless.Outbox;
 
-/// <summary>Outbox message statuses, stored as strings.</summary>
-public static class OutboxStatus
+/// <summary>
+/// Outbox message statuses, stored as their <see cref="WireEnum{T}"/> strings. A parked message is kept where the
+/// API shows it and retried only when someone asks.
+/// </summary>
+[Name("OutboxMessageStatus")]
+[Description("Where an outbox message is in its life.")]
+public enum OutboxStatus
 {
-    /// <summary>Waiting for a worker (now, or after its back-off).</summary>
-    public const string Pending = "PENDING";
+    [Description("Waiting for a worker, now or after a back-off.")]
+    Pending,
 
-    /// <summary>Delivered.</summary>
-    public const string Done = "DONE";
+    [Description("Delivered.")]
+    Done,
 
-    /// <summary>Failed too often: kept where the API shows it, retried only when someone asks.</summary>
-    public const string Parked = "PARKED";
+    [Description("Failed too often; waits until someone retries it.")]
+    Parked,
 }
 
 /// <summary>
@@ -51,7 +58,7 @@ public sealed class OutboxMessage : IEntity
     /// <summary>The organization the work is for, when it is for one (for queue health per tenant).</summary>
     public long? OrganizationId { get; private set; }
 
-    public string Status { get; private set; } = OutboxStatus.Pending;
+    public OutboxStatus Status { get; private set; } = OutboxStatus.Pending;
 
     public int Attempts { get; private set; }
 

@@ -13,7 +13,7 @@ public sealed class OutboxMessageType : NodeGraphType<OutboxMessage>
         : base(TypeName, "A piece of background delivery work (e.g. submitting a partner order). Its content is not exposed.")
     {
         Field(x => x.Kind).Description("What the work is, e.g. \"partner-order.submit\".");
-        Field<NonNullGraphType<OutboxMessageStatusType>>("status").Description("Where the message is in its life.").Resolve(c => c.Source.Status);
+        Field<NonNullGraphType<EnumGraphType<OutboxStatus>>>("status").Description("Where the message is in its life.").Resolve(c => c.Source.Status);
         Field(x => x.Attempts).Description("Delivery attempts so far (reset by a retry).");
         Field(x => x.LastError, nullable: true).Description("Why the last attempt failed, as an error type or status code; null when no attempt failed.");
         Field<NonNullGraphType<DateTimeScalar>>("nextAttemptAt").Description("When a worker may next try to deliver it.").Resolve(c => c.Source.NextAttemptAt);
@@ -21,14 +21,3 @@ public sealed class OutboxMessageType : NodeGraphType<OutboxMessage>
     }
 }
 
-public sealed class OutboxMessageStatusType : EnumerationGraphType
-{
-    public OutboxMessageStatusType()
-    {
-        Name = "OutboxMessageStatus";
-        Description = "Where an outbox message is in its life.";
-        Add(OutboxStatus.Pending, OutboxStatus.Pending, "Waiting for a worker, now or after a back-off.");
-        Add(OutboxStatus.Done, OutboxStatus.Done, "Delivered.");
-        Add(OutboxStatus.Parked, OutboxStatus.Parked, "Failed too often; waits until someone retries it.");
-    }
-}

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Unicode;
 using Headless.Orders;
 using Headless.Orders.Lifecycle;
+using Headless.Shared;
 
 namespace Headless.Partners;
 
@@ -25,7 +26,7 @@ public sealed record PartnerEvent(
     string? Owner)
 {
     /// <summary>Callback types and the line status each points to.</summary>
-    public static readonly IReadOnlyDictionary<string, string> Types = new Dictionary<string, string>(StringComparer.Ordinal)
+    public static readonly IReadOnlyDictionary<string, OrderLineStatus> Types = new Dictionary<string, OrderLineStatus>(StringComparer.Ordinal)
     {
         ["line.received"] = OrderLineStatus.Received,
         ["line.compounding"] = OrderLineStatus.Compounding,
@@ -42,13 +43,13 @@ public sealed record PartnerEvent(
         "SIG_CLARIFICATION", "LICENSE", "DUPLICATE_FILL", "ADDRESS", "OUT_OF_STOCK", "OTHER",
     };
 
-    /// <summary>Who a hold waits for.</summary>
+    /// <summary>Who a hold waits for, as the callback names them.</summary>
     public static readonly IReadOnlySet<string> HoldOwners = new HashSet<string>(StringComparer.Ordinal)
     {
-        LineOwner.Clinic, LineOwner.Patient, LineOwner.Pharmacy,
+        LineOwner.Clinic.ToWire(), LineOwner.Patient.ToWire(), LineOwner.Pharmacy.ToWire(),
     };
 
-    public string Status => Types[Type];
+    public OrderLineStatus Status => Types[Type];
 
     /// <summary>The lifecycle signal this callback carries.</summary>
     public LineSignal ToSignal() => new(
@@ -58,7 +59,7 @@ public sealed record PartnerEvent(
         ReasonCode,
         Message,
         Fixable,
-        Status == OrderLineStatus.OnHold ? Owner : null,
+        Status == OrderLineStatus.OnHold && Owner is not null ? WireEnum<LineOwner>.Parse(Owner) : null,
         Carrier,
         TrackingNumber,
         TrackingUrl,

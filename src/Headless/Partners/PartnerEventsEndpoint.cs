@@ -1,6 +1,7 @@
 using Headless.Data;
 using Headless.GraphQL;
 using Headless.Secrets;
+using Headless.Shared;
 using Headless.Orders.Lifecycle;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.EntityFrameworkCore;
@@ -123,9 +124,9 @@ internal sealed class PartnerEventsEndpoint(
         var (result, sequence, _) = outcome;
         logger.LogInformation(
             "Callback {EventId} ({Type}) from pharmacy {PharmacyId} on line {LineId}: {Outcome} {From} -> {To}.",
-            evt.Id, evt.Type, pharmacyKey, lineId, result.Outcome, result.FromStatus, result.ToStatus);
+            evt.Id, evt.Type, pharmacyKey, lineId, result.Outcome, result.FromStatus.ToWire(), result.ToStatus.ToWire());
 
-        await WriteAsync(context, StatusCodes.Status200OK, new { duplicate = false, changed = result.Changed, status = result.ToStatus, sequence });
+        await WriteAsync(context, StatusCodes.Status200OK, new { duplicate = false, changed = result.Changed, status = result.ToStatus.ToWire(), sequence });
     }
 
     /// <summary>The line's key when the number names a routed line of this pharmacy; null otherwise (all reported as 404).</summary>

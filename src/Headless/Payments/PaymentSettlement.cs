@@ -173,13 +173,13 @@ public sealed class PaymentSettlement(
         var now = clock.GetUtcNow();
         if (order.PaymentStatus == PaymentStatus.Authorized)
         {
-            var allDecided = order.Lines.All(l => OrderLineStatus.IsAccepted(l.Status) || OrderLineStatus.IsDeclined(l.Status));
+            var allDecided = order.Lines.All(l => l.Status.IsAccepted() || l.Status.IsDeclined());
             if (!allDecided && order.CaptureDeadline > now)
             {
                 return;
             }
 
-            var accepted = order.Lines.Where(l => OrderLineStatus.IsAccepted(l.Status)).ToList();
+            var accepted = order.Lines.Where(l => l.Status.IsAccepted()).ToList();
             var amount = order.AcceptedAmount(accepted);
             if (amount == 0)
             {
@@ -214,7 +214,7 @@ public sealed class PaymentSettlement(
 
         if (order.PaymentStatus is PaymentStatus.Captured or PaymentStatus.PartiallyRefunded)
         {
-            foreach (var line in order.Lines.Where(l => OrderLineStatus.IsDeclined(l.Status) && l.PaymentStatus == LinePaymentStatus.Captured))
+            foreach (var line in order.Lines.Where(l => l.Status.IsDeclined() && l.PaymentStatus == LinePaymentStatus.Captured))
             {
                 if (!order.CanRefund(line))
                 {

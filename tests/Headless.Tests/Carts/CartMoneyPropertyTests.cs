@@ -6,6 +6,7 @@ using Headless.Data;
 using Headless.GraphQL;
 using Headless.Orders;
 using Headless.Payments;
+using Headless.Shared;
 using Headless.Tests.Checkout;
 using Headless.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -178,7 +179,7 @@ public abstract class CartMoneyPropertyTests(DatabaseProvider provider, Postgres
             }
         }
 
-        if (order.GetProperty("status").GetString() == OrderStatus.Submitted)
+        if (order.GetProperty("status").GetString() == OrderStatus.Submitted.ToWire())
         {
             foreach (var l in orderLines)
             {

@@ -6,6 +6,7 @@ using Headless.Outbox;
 using Headless.GraphQL;
 using Headless.Orders;
 using Headless.Payments;
+using Headless.Shared;
 using Headless.Tests.Infrastructure;
 using Headless.Orders.Lifecycle;
 using Microsoft.EntityFrameworkCore;
@@ -165,11 +166,11 @@ public abstract class CheckoutFaultTests(DatabaseProvider provider, PostgresServ
         }
 
         var order = orders[0];
-        Check(order.Status == OrderStatus.Submitted && order.PaymentStatus == PaymentStatus.Authorized, $"order is {order.Status}/{order.PaymentStatus}");
+        Check(order.Status == OrderStatus.Submitted && order.PaymentStatus == PaymentStatus.Authorized, $"order is {order.Status.ToWire()}/{order.PaymentStatus.ToWire()}");
         Check(_gateway.Keys("authorize", PaymentSettlement.AuthorizeKey(order.Id)).Count == 1, "not exactly one authorization key at the gateway");
         Check(App.Services.GetRequiredService<SandboxPaymentGateway>().IntentCount == cart.IntentsBefore + 1, "not exactly one new PaymentIntent");
         Check(order.Lines.Count == 3, $"{order.Lines.Count} order lines");
-        Check(order.Lines.All(l => l.Status == OrderLineStatus.Submitted && l.PaymentStatus == LinePaymentStatus.Authorized), "a line is not SUBMITTED/AUTHORIZED: " + string.Join(", ", order.Lines.Select(l => $"{l.Status}/{l.PaymentStatus}")));
+        Check(order.Lines.All(l => l.Status == OrderLineStatus.Submitted && l.PaymentStatus == LinePaymentStatus.Authorized), "a line is not SUBMITTED/AUTHORIZED: " + string.Join(", ", order.Lines.Select(l => $"{l.Status.ToWire()}/{l.PaymentStatus.ToWire()}")));
         Check(order.Total == order.Lines.Sum(l => l.Amount), "the total is not the sum of the lines");
 
         var carts = await db.Carts.IgnoreQueryFilters().AsNoTracking().Where(c => c.ClinicId == cart.ClinicKey && (c.Id == cart.CartKey || c.OpenClinicId != null)).ToListAsync();

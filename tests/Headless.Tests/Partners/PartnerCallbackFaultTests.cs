@@ -5,6 +5,7 @@ using Headless.GraphQL;
 using Headless.Orders;
 using Headless.Partners;
 using Headless.Payments;
+using Headless.Shared;
 using Headless.Tests.Infrastructure;
 using Headless.Orders.Lifecycle;
 using Microsoft.EntityFrameworkCore;
@@ -62,8 +63,8 @@ public abstract class PartnerCallbackFaultTests(DatabaseProvider provider, Postg
                 var order = await db.Orders.IgnoreQueryFilters().AsNoTracking().Include(o => o.Lines).SingleAsync(o => o.Id == scene.OrderKey);
                 var line = order.Lines.Single(l => l.Id == scene.LineKey);
                 var other = order.Lines.Single(l => l.Id == scene.OtherKey);
-                Check(problems, label, line.Status == OrderLineStatus.Received, $"the line is {line.Status}");
-                Check(problems, label, order.PaymentStatus == PaymentStatus.Captured && order.CapturedAmount == order.Total, $"the order is {order.PaymentStatus}, {order.CapturedAmount} of {order.Total} captured");
+                Check(problems, label, line.Status == OrderLineStatus.Received, $"the line is {line.Status.ToWire()}");
+                Check(problems, label, order.PaymentStatus == PaymentStatus.Captured && order.CapturedAmount == order.Total, $"the order is {order.PaymentStatus.ToWire()}, {order.CapturedAmount} of {order.Total} captured");
                 Check(problems, label, order.Lines.All(l => l.PaymentStatus == LinePaymentStatus.Captured && l.CapturedAmount == l.Amount), "a line is not captured for its amount");
                 var captures = _gateway.Calls.Where(c => c.Operation == "capture" && c.Key == PaymentSettlement.CaptureKey(order.Id)).ToList();
                 Check(problems, label, captures.Count >= 1 && captures.All(c => c.Amount == order.Total), $"capture calls: {string.Join(", ", captures.Select(c => c.Amount))}");
@@ -93,10 +94,10 @@ public abstract class PartnerCallbackFaultTests(DatabaseProvider provider, Postg
                 var order = await db.Orders.IgnoreQueryFilters().AsNoTracking().Include(o => o.Lines).SingleAsync(o => o.Id == scene.OrderKey);
                 var line = order.Lines.Single(l => l.Id == scene.LineKey);
                 var other = order.Lines.Single(l => l.Id == scene.OtherKey);
-                Check(problems, label, line.Status == OrderLineStatus.Rejected, $"the line is {line.Status}");
+                Check(problems, label, line.Status == OrderLineStatus.Rejected, $"the line is {line.Status.ToWire()}");
                 Check(problems, label, order.PaymentStatus == PaymentStatus.PartiallyRefunded && order.RefundedAmount == line.Amount && order.CapturedAmount == order.Total,
-                    $"the order is {order.PaymentStatus}, {order.RefundedAmount} refunded, {order.CapturedAmount} of {order.Total} captured");
-                Check(problems, label, line.PaymentStatus == LinePaymentStatus.Refunded && line.RefundedAmount == line.Amount, $"the line is {line.PaymentStatus}, {line.RefundedAmount} of {line.Amount} refunded");
+                    $"the order is {order.PaymentStatus.ToWire()}, {order.RefundedAmount} refunded, {order.CapturedAmount} of {order.Total} captured");
+                Check(problems, label, line.PaymentStatus == LinePaymentStatus.Refunded && line.RefundedAmount == line.Amount, $"the line is {line.PaymentStatus.ToWire()}, {line.RefundedAmount} of {line.Amount} refunded");
                 Check(problems, label, other.PaymentStatus == LinePaymentStatus.Captured && other.RefundedAmount == 0, "the other line was touched");
                 var refunds = _gateway.Calls.Where(c => c.Operation == "refund" && c.Key == PaymentSettlement.RefundKey(line.Id)).ToList();
                 Check(problems, label, refunds.Count >= 1 && refunds.All(c => c.Amount == line.Amount), $"refund calls: {string.Join(", ", refunds.Select(c => c.Amount))}");

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Headless.Data;
 using Headless.Partners;
+using Headless.Shared;
 using Headless.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using static Headless.Tests.Partners.PartnerCallbacks;
@@ -214,7 +215,7 @@ public abstract class PartnerEventsCorpusTests(DatabaseProvider provider, Postgr
         var line = await db.OrderLines.IgnoreQueryFilters().AsNoTracking().SingleAsync(l => l.OrderId == orderId && l.Position == 1);
         var records = await db.Set<PartnerEventRecord>().CountAsync();
         var events = await db.OrderLineEvents.IgnoreQueryFilters().CountAsync(e => e.OrderLineId == line.Id);
-        return string.Create(CultureInfo.InvariantCulture, $"{line.Status}|{line.Sequence}|{line.TrackingNumber}|{records}|{events}");
+        return string.Create(CultureInfo.InvariantCulture, $"{line.Status.ToWire()}|{line.Sequence}|{line.TrackingNumber}|{records}|{events}");
     }
 
     private async Task<HttpResponseMessage> PostSignedAsync(byte[] body, string messageId, CallbackOrder? order = null, OrderLineInfo? line = null)

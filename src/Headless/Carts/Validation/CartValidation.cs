@@ -1,32 +1,58 @@
+using System.ComponentModel;
 using Headless.Shared;
 
 namespace Headless.Carts.Validation;
 
-/// <summary>Issue severities, stored as strings.</summary>
-public static class IssueSeverity
+/// <summary>Issue severities, stored as their <see cref="WireEnum{T}"/> strings.</summary>
+[Description("How much an issue matters.")]
+public enum IssueSeverity
 {
-    /// <summary>Blocks checkout.</summary>
-    public const string Error = "ERROR";
+    [Description("Blocks checkout until fixed.")]
+    Error,
 
-    /// <summary>Shown, does not block checkout.</summary>
-    public const string Warning = "WARNING";
+    [Description("Worth a look; does not block checkout.")]
+    Warning,
 }
 
-/// <summary>The closed set of preflight issue codes (DESIGN.md's table plus the two warnings).</summary>
-public static class CartIssueCode
+/// <summary>The closed set of preflight issue codes (DESIGN.md's table plus the two warnings), stored as their <see cref="WireEnum{T}"/> strings.</summary>
+[Description("The preflight rules. The set is closed: new codes are announced as schema changes.")]
+public enum CartIssueCode
 {
-    public const string RequiredFieldMissing = "REQUIRED_FIELD_MISSING";
-    public const string SigIncomplete = "SIG_INCOMPLETE";
-    public const string PrescriberNotLicensed = "PRESCRIBER_NOT_LICENSED";
-    public const string DeaRequired = "DEA_REQUIRED";
-    public const string PharmacyNotLicensed = "PHARMACY_NOT_LICENSED";
-    public const string OutOfStock = "OUT_OF_STOCK";
-    public const string QuantityLimit = "QUANTITY_LIMIT";
-    public const string ProductUnavailable = "PRODUCT_UNAVAILABLE";
-    public const string AddressInvalid = "ADDRESS_INVALID";
-    public const string DuplicateFill = "DUPLICATE_FILL";
-    public const string CheaperPharmacyAvailable = "CHEAPER_PHARMACY_AVAILABLE";
-    public const string LongTurnaround = "LONG_TURNAROUND";
+    [Description("Quantity, SIG, days supply, prescriber or the patient's date of birth is missing.")]
+    RequiredFieldMissing,
+
+    [Description("The directions do not state an action, a dose with unit, a route and a frequency.")]
+    SigIncomplete,
+
+    [Description("The prescriber has no unexpired license in the ship-to state.")]
+    PrescriberNotLicensed,
+
+    [Description("A controlled product needs a prescriber with a DEA registration.")]
+    DeaRequired,
+
+    [Description("The pharmacy may not ship to the ship-to state.")]
+    PharmacyNotLicensed,
+
+    [Description("The offering's stock cannot cover the summed quantity of every line using it.")]
+    OutOfStock,
+
+    [Description("Quantity above the offering's maximum, or days supply out of range.")]
+    QuantityLimit,
+
+    [Description("The offering is inactive or the product discontinued.")]
+    ProductUnavailable,
+
+    [Description("The ship-to address lacks a street or city, or has an unknown state or malformed ZIP.")]
+    AddressInvalid,
+
+    [Description("The same patient and product appear twice in the cart, or an earlier fill has days supply left.")]
+    DuplicateFill,
+
+    [Description("Warning: another licensed pharmacy with stock offers the product for less.")]
+    CheaperPharmacyAvailable,
+
+    [Description("Warning: the pharmacy's turnaround is long.")]
+    LongTurnaround,
 }
 
 /// <summary>
@@ -70,13 +96,13 @@ public sealed class CartValidation : IEntity, ITenantOwned
 }
 
 /// <summary>One finding: which line, which rule, how bad, which field, and a message with no patient data in it.</summary>
-public sealed class CartIssue(long? lineId, string code, string severity, string field, string message)
+public sealed class CartIssue(long? lineId, CartIssueCode code, IssueSeverity severity, string field, string message)
 {
     public long? LineId { get; private set; } = lineId;
 
-    public string Code { get; private set; } = code;
+    public CartIssueCode Code { get; private set; } = code;
 
-    public string Severity { get; private set; } = severity;
+    public IssueSeverity Severity { get; private set; } = severity;
 
     /// <summary>Dotted path on the line, e.g. "shipTo.zip" or "sig".</summary>
     public string Field { get; private set; } = field;

@@ -1,4 +1,5 @@
 using Headless.Data;
+using Headless.Shared;
 using Microsoft.EntityFrameworkCore;
 
 namespace Headless.Carts.Validation;
@@ -26,7 +27,7 @@ public static class CartValidationReads
                     AND json_extract(j.value, '$.LineId') BETWEEN {fromLineId} AND {toLineId}
                 ORDER BY j.key
                 """).ToListAsync(ct);
-            return rows.Select(r => new CartIssue(r.LineId, r.Code, r.Severity, r.Field, r.Message)).ToList();
+            return rows.Select(r => new CartIssue(r.LineId, WireEnum<CartIssueCode>.Parse(r.Code), WireEnum<IssueSeverity>.Parse(r.Severity), r.Field, r.Message)).ToList();
         }
 
         return await db.CartValidations.AsNoTracking()

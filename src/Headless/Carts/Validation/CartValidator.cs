@@ -82,9 +82,9 @@ public sealed class CartValidator(TimeProvider clock, IEnumerable<IActiveFillSou
 
         foreach (var line in lines)
         {
-            void Add(string code, string severity, string field, string message) =>
+            void Add(CartIssueCode code, IssueSeverity severity, string field, string message) =>
                 issues.Add(new CartIssue(line.Id, code, severity, field, message));
-            void Error(string code, string field, string message) => Add(code, IssueSeverity.Error, field, message);
+            void Error(CartIssueCode code, string field, string message) => Add(code, IssueSeverity.Error, field, message);
 
             var offering = line.Offering;
             var product = offering.Product;

@@ -73,8 +73,8 @@ public sealed class CartIssueType : ObjectGraphType<object>
         Name = "CartIssue";
         Description = "A problem preflight validation found on a cart line. Messages never contain patient data.";
         Field<IdGraphType>("lineId").Description("The line the issue is on.").Resolve(c => Issue(c).LineId is { } id ? GlobalId.Encode("CartLine", id) : null);
-        Field<NonNullGraphType<CartIssueCodeType>>("code").Description("Which rule found it.").Resolve(c => Issue(c).Code);
-        Field<NonNullGraphType<IssueSeverityType>>("severity").Description("ERROR blocks checkout; WARNING does not.").Resolve(c => Issue(c).Severity);
+        Field<NonNullGraphType<EnumGraphType<CartIssueCode>>>("code").Description("Which rule found it.").Resolve(c => Issue(c).Code);
+        Field<NonNullGraphType<EnumGraphType<IssueSeverity>>>("severity").Description("ERROR blocks checkout; WARNING does not.").Resolve(c => Issue(c).Severity);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("field")
             .Description("Path of the line field at fault, e.g. [\"shipTo\", \"zip\"] or [\"sig\"].")
             .Resolve(c => Issue(c).Field.Split('.'));
@@ -89,34 +89,3 @@ public sealed class CartIssueType : ObjectGraphType<object>
     };
 }
 
-public sealed class IssueSeverityType : EnumerationGraphType
-{
-    public IssueSeverityType()
-    {
-        Name = "IssueSeverity";
-        Description = "How much an issue matters.";
-        Add(IssueSeverity.Error, IssueSeverity.Error, "Blocks checkout until fixed.");
-        Add(IssueSeverity.Warning, IssueSeverity.Warning, "Worth a look; does not block checkout.");
-    }
-}
-
-public sealed class CartIssueCodeType : EnumerationGraphType
-{
-    public CartIssueCodeType()
-    {
-        Name = "CartIssueCode";
-        Description = "The preflight rules. The set is closed: new codes are announced as schema changes.";
-        Add(CartIssueCode.RequiredFieldMissing, CartIssueCode.RequiredFieldMissing, "Quantity, SIG, days supply, prescriber or the patient's date of birth is missing.");
-        Add(CartIssueCode.SigIncomplete, CartIssueCode.SigIncomplete, "The directions do not state an action, a dose with unit, a route and a frequency.");
-        Add(CartIssueCode.PrescriberNotLicensed, CartIssueCode.PrescriberNotLicensed, "The prescriber has no unexpired license in the ship-to state.");
-        Add(CartIssueCode.DeaRequired, CartIssueCode.DeaRequired, "A controlled product needs a prescriber with a DEA registration.");
-        Add(CartIssueCode.PharmacyNotLicensed, CartIssueCode.PharmacyNotLicensed, "The pharmacy may not ship to the ship-to state.");
-        Add(CartIssueCode.OutOfStock, CartIssueCode.OutOfStock, "The offering's stock cannot cover the summed quantity of every line using it.");
-        Add(CartIssueCode.QuantityLimit, CartIssueCode.QuantityLimit, "Quantity above the offering's maximum, or days supply out of range.");
-        Add(CartIssueCode.ProductUnavailable, CartIssueCode.ProductUnavailable, "The offering is inactive or the product discontinued.");
-        Add(CartIssueCode.AddressInvalid, CartIssueCode.AddressInvalid, "The ship-to address lacks a street or city, or has an unknown state or malformed ZIP.");
-        Add(CartIssueCode.DuplicateFill, CartIssueCode.DuplicateFill, "The same patient and product appear twice in the cart, or an earlier fill has days supply left.");
-        Add(CartIssueCode.CheaperPharmacyAvailable, CartIssueCode.CheaperPharmacyAvailable, "Warning: another licensed pharmacy with stock offers the product for less.");
-        Add(CartIssueCode.LongTurnaround, CartIssueCode.LongTurnaround, "Warning: the pharmacy's turnaround is long.");
-    }
-}

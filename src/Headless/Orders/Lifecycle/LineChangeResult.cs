@@ -1,7 +1,7 @@
 namespace Headless.Orders.Lifecycle;
 
 /// <summary>The outcome of one signal: the audit event to save with the change (null when nothing changed).</summary>
-public sealed record LineChangeResult(LineOutcome Outcome, string FromStatus, string ToStatus, OrderLineEvent? Event, string? Reason)
+public sealed record LineChangeResult(LineOutcome Outcome, OrderLineStatus FromStatus, OrderLineStatus ToStatus, OrderLineEvent? Event, string? Reason)
 {
     public bool Changed => Outcome != LineOutcome.Ignored;
 
@@ -11,5 +11,5 @@ public sealed record LineChangeResult(LineOutcome Outcome, string FromStatus, st
     /// </summary>
     public bool DecidesPayment =>
         Outcome == LineOutcome.Moved &&
-        (OrderLineStatus.IsDeclined(ToStatus) || (OrderLineStatus.IsAccepted(ToStatus) && !OrderLineStatus.IsAccepted(FromStatus)));
+        (ToStatus.IsDeclined() || (ToStatus.IsAccepted() && !FromStatus.IsAccepted()));
 }

@@ -1,6 +1,7 @@
 using Headless.Catalog;
 using Headless.Data;
 using Headless.Orders;
+using Headless.Shared;
 using Microsoft.EntityFrameworkCore;
 
 namespace Headless.Orders.Lifecycle;
@@ -25,7 +26,7 @@ public static class LineLifecycle
     public const string CancelledByPharmacy = "CANCELLED_BY_PHARMACY";
 
     /// <summary>Position on the forward path; 0 for statuses off it (payment states, ON_HOLD, terminal ones).</summary>
-    public static int Rank(string status) => status switch
+    public static int Rank(OrderLineStatus status) => status switch
     {
         OrderLineStatus.Submitted => 1,
         OrderLineStatus.Received => 2,
@@ -36,10 +37,10 @@ public static class LineLifecycle
     };
 
     /// <summary>REJECTED and CANCELLED end a line: nothing moves it again.</summary>
-    public static bool IsTerminal(string status) => OrderLineStatus.IsDeclined(status);
+    public static bool IsTerminal(OrderLineStatus status) => status.IsDeclined();
 
     /// <summary>True once the line was paid for and routed: only then do pharmacy signals apply.</summary>
-    public static bool IsRouted(string status) => status is not (OrderLineStatus.PendingPayment or OrderLineStatus.PaymentFailed);
+    public static bool IsRouted(OrderLineStatus status) => status is not (OrderLineStatus.PendingPayment or OrderLineStatus.PaymentFailed);
 
     /// <summary>
     /// Takes the line's row lock for the rest of the caller's transaction (a no-op update), so that changes
@@ -59,7 +60,7 @@ public static class LineLifecycle
     /// The furthest forward status the line has reached: its status, or for a held line the last status before
     /// the hold, read from its audit trail (SUBMITTED when the trail has none).
     /// </summary>
-    public static async Task<string> HighWaterAsync(HeadlessDbContext db, OrderLine line, CancellationToken ct)
+    public static async Task<OrderLineStatus> HighWaterAsync(HeadlessDbContext db, OrderLine line, CancellationToken ct)
     {
         if (line.Status != OrderLineStatus.OnHold)
         {
@@ -69,9 +70,9 @@ public static class LineLifecycle
         var last = await db.OrderLineEvents.IgnoreQueryFilters().AsNoTracking()
             .Where(e => e.OrderLineId == line.Id && e.ToStatus != OrderLineStatus.OnHold)
             .OrderByDescending(e => e.Id)
-            .Select(e => e.ToStatus)
+            .Select(e => (OrderLineStatus?)e.ToStatus)
             .FirstOrDefaultAsync(ct);
-        return last is not null && Rank(last) > 0 ? last : OrderLineStatus.Submitted;
+        return last is { } status && Rank(status) > 0 ? status : OrderLineStatus.Submitted;
     }
 
     /// <summary>Applies a signal to a tracked line and adds its audit event to the context. The caller saves both in one transaction.</summary>
@@ -85,7 +86,7 @@ public static class LineLifecycle
         }
 
         // A line that will not be filled gives its reserved units back, in the same transaction.
-        if (result.Outcome == LineOutcome.Moved && OrderLineStatus.IsDeclined(result.ToStatus))
+        if (result.Outcome == LineOutcome.Moved && result.ToStatus.IsDeclined())
         {
             await StockLedger.ReleaseAsync(db, new Dictionary<long, int> { [line.OfferingId] = line.Quantity }, ct);
         }
@@ -97,7 +98,7 @@ public static class LineLifecycle
     /// Applies a signal to a line in memory. <paramref name="highWater"/> is where the line had got before any
     /// hold (see <see cref="HighWaterAsync"/>). Returns the event to save, or <see cref="LineOutcome.Ignored"/>.
     /// </summary>
-    public static LineChangeResult Apply(OrderLine line, string highWater, LineSignal signal, DateTimeOffset now)
+    public static LineChangeResult Apply(OrderLine line, OrderLineStatus highWater, LineSignal signal, DateTimeOffset now)
     {
         var from = line.Status;
 
@@ -114,7 +115,7 @@ public static class LineLifecycle
 
         if (IsTerminal(from))
         {
-            return Ignore(line, $"the line is {from}");
+            return Ignore(line, $"the line is {from.ToWire()}");
         }
 
         switch (signal.Status)
@@ -130,7 +131,7 @@ public static class LineLifecycle
                         line.SetTracking(signal.Carrier, signal.TrackingNumber, signal.TrackingUrl);
                     }
 
-                    line.MoveTo(signal.Status, null, null, null, LineOwner.For(signal.Status, null), at);
+                    line.MoveTo(signal.Status, null, null, null, LineOwners.For(signal.Status, null), at);
                     return Changed(line, LineOutcome.Moved, from, signal, at, tracking ? TrackingMessage(line) : signal.Message);
                 }
 
@@ -142,7 +143,7 @@ public static class LineLifecycle
 
                 return Ignore(line, held && stale && Rank(signal.Status) > reached
                     ? "it happened before the hold"
-                    : $"the line has already reached {(held ? highWater : from)}");
+                    : $"the line has already reached {(held ? highWater : from).ToWire()}");
             }
 
             case OrderLineStatus.OnHold:
@@ -154,7 +155,7 @@ public static class LineLifecycle
 
                 if (!(held || from is OrderLineStatus.Submitted or OrderLineStatus.Received or OrderLineStatus.Compounding or OrderLineStatus.Shipped))
                 {
-                    return Ignore(line, $"a {from} line cannot be put on hold");
+                    return Ignore(line, $"a {from.ToWire()} line cannot be put on hold");
                 }
 
                 var owner = signal.Owner ?? LineOwner.Pharmacy;
@@ -171,7 +172,7 @@ public static class LineLifecycle
             {
                 if (reached >= Rank(OrderLineStatus.Shipped))
                 {
-                    return Ignore(line, $"a line that reached {(held ? highWater : from)} cannot be rejected");
+                    return Ignore(line, $"a line that reached {(held ? highWater : from).ToWire()} cannot be rejected");
                 }
 
                 var fixable = signal.Fixable ?? false;
@@ -185,7 +186,7 @@ public static class LineLifecycle
             {
                 if (reached >= Rank(OrderLineStatus.Compounding))
                 {
-                    return Ignore(line, $"a line that reached {(held ? highWater : from)} cannot be cancelled");
+                    return Ignore(line, $"a line that reached {(held ? highWater : from).ToWire()} cannot be cancelled");
                 }
 
                 var code = signal.ReasonCode ?? (signal.Source == EventSource.Clinic ? CancelledByClinic : CancelledByPharmacy);
@@ -195,14 +196,14 @@ public static class LineLifecycle
             }
 
             default:
-                return Ignore(line, $"{signal.Status} is not a status a line can be moved to");
+                return Ignore(line, $"{signal.Status.ToWire()} is not a status a line can be moved to");
         }
     }
 
     private static LineChangeResult Ignore(OrderLine line, string reason) =>
         new(LineOutcome.Ignored, line.Status, line.Status, null, reason);
 
-    private static LineChangeResult Changed(OrderLine line, LineOutcome outcome, string from, LineSignal signal, DateTimeOffset at, string? message) =>
+    private static LineChangeResult Changed(OrderLine line, LineOutcome outcome, OrderLineStatus from, LineSignal signal, DateTimeOffset at, string? message) =>
         new(outcome, from, line.Status, new OrderLineEvent(
             line.OrganizationId, line.Id, at, signal.Source, from, line.Status, signal.ReasonCode, Truncate(message, 500), signal.ExternalEventId, line.Sequence), null);
 

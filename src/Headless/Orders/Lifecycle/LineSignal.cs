@@ -5,13 +5,13 @@ namespace Headless.Orders.Lifecycle;
 /// points to, who said so, when it happened, and what came with it (reason, owner, tracking).
 /// </summary>
 public sealed record LineSignal(
-    string Status,
-    string Source,
+    OrderLineStatus Status,
+    EventSource Source,
     DateTimeOffset? OccurredAt,
     string? ReasonCode = null,
     string? Message = null,
     bool? Fixable = null,
-    string? Owner = null,
+    LineOwner? Owner = null,
     string? Carrier = null,
     string? TrackingNumber = null,
     string? TrackingUrl = null,

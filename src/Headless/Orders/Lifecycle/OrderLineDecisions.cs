@@ -1,3 +1,5 @@
+using Headless.Shared;
+
 namespace Headless.Orders.Lifecycle;
 
 /// <summary>
@@ -30,7 +32,7 @@ public sealed class OrderLineDecisions(LineChanges changes)
         var outcome = await changes.ChangeAsync(new LineChangeRequest(lineId, _ => ClinicCancellation(reason)), ct);
         return outcome!.Result.Changed
             ? null
-            : $"A {outcome.Result.FromStatus} line can no longer be cancelled; lines can be cancelled until the pharmacy starts compounding.";
+            : $"A {outcome.Result.FromStatus.ToWire()} line can no longer be cancelled; lines can be cancelled until the pharmacy starts compounding.";
     }
 
     /// <summary>
@@ -50,7 +52,7 @@ public sealed class OrderLineDecisions(LineChanges changes)
             new LineChangeRequest(lineId, line =>
             {
                 var signal = decide(line);
-                refused = signal is null ? $"A {line.Status} line cannot be accepted." : null;
+                refused = signal is null ? $"A {line.Status.ToWire()} line cannot be accepted." : null;
                 return signal;
             }),
             ct);
@@ -61,7 +63,7 @@ public sealed class OrderLineDecisions(LineChanges changes)
 
         if (!outcome!.Result.Changed)
         {
-            throw new InvalidOperationException($"A {outcome.Result.FromStatus} line cannot become that: {outcome.Result.Reason}.");
+            throw new InvalidOperationException($"A {outcome.Result.FromStatus.ToWire()} line cannot become that: {outcome.Result.Reason}.");
         }
     }
 }

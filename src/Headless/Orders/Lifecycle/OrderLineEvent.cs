@@ -1,14 +1,25 @@
+using System.ComponentModel;
+using GraphQL;
 using Headless.Shared;
 
 namespace Headless.Orders.Lifecycle;
 
-/// <summary>Who caused a line event.</summary>
-public static class EventSource
+/// <summary>Who caused a line event, stored as its <see cref="WireEnum{T}"/> string.</summary>
+[Name("LineEventSource")]
+[Description("Who caused a change of an order line.")]
+public enum EventSource
 {
-    public const string Pharmacy = "PHARMACY";
-    public const string Clinic = "CLINIC";
-    public const string Payment = "PAYMENT";
-    public const string System = "SYSTEM";
+    [Description("The line's pharmacy, through its signed callbacks.")]
+    Pharmacy,
+
+    [Description("The clinic, for example cancelling the line.")]
+    Clinic,
+
+    [Description("The payment: authorization, capture or refund.")]
+    Payment,
+
+    [Description("The service itself, for example a deadline.")]
+    System,
 }
 
 /// <summary>
@@ -21,7 +32,7 @@ public sealed class OrderLineEvent : IEntity, ITenantOwned
     {
     }
 
-    public OrderLineEvent(long organizationId, long orderLineId, DateTimeOffset at, string source, string? fromStatus, string toStatus, string? reasonCode, string? message, string? externalEventId, int sequence)
+    public OrderLineEvent(long organizationId, long orderLineId, DateTimeOffset at, EventSource source, OrderLineStatus? fromStatus, OrderLineStatus toStatus, string? reasonCode, string? message, string? externalEventId, int sequence)
     {
         OrganizationId = organizationId;
         OrderLineId = orderLineId;
@@ -43,11 +54,11 @@ public sealed class OrderLineEvent : IEntity, ITenantOwned
 
     public DateTimeOffset At { get; private set; }
 
-    public string Source { get; private set; } = EventSource.System;
+    public EventSource Source { get; private set; } = EventSource.System;
 
-    public string? FromStatus { get; private set; }
+    public OrderLineStatus? FromStatus { get; private set; }
 
-    public string ToStatus { get; private set; } = "";
+    public OrderLineStatus ToStatus { get; private set; }
 
     public string? ReasonCode { get; private set; }
 

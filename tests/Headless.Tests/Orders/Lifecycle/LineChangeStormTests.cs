@@ -3,6 +3,7 @@ using System.Text.Json;
 using Headless.Data;
 using Headless.Events;
 using Headless.GraphQL;
+using Headless.Shared;
 using Headless.Tests.Infrastructure;
 using Headless.Tests.Partners;
 using Microsoft.EntityFrameworkCore;
@@ -103,7 +104,7 @@ public abstract class LineChangeStormTests(DatabaseProvider provider, PostgresSe
             Assert.Equal(trail, sequences);
             Assert.Equal(sequences.Order().Distinct().ToList(), sequences);
             var stored = await db.OrderLines.IgnoreQueryFilters().AsNoTracking().Where(l => l.Id == key).Select(l => new { l.Sequence, l.Status }).SingleAsync();
-            Assert.Equal(stored.Status, events[^1].At("payload.to").GetString());
+            Assert.Equal(stored.Status.ToWire(), events[^1].At("payload.to").GetString());
             Assert.True(stored.Sequence >= sequences[^1]);
         }
 

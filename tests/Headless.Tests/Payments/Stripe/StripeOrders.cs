@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Headless.Orders;
 using Headless.Payments.Stripe;
+using Headless.Shared;
 using Headless.Tests.Infrastructure;
 using Headless.Tests.Partners;
 using Microsoft.EntityFrameworkCore;
@@ -60,8 +61,8 @@ public static class StripeOrders
     {
         await using var db = app.Database.CreatePlatformContext();
         var o = await db.Orders.IgnoreQueryFilters().AsNoTracking().Include(x => x.Lines).SingleAsync(x => x.Id == orderId);
-        var lines = string.Join(";", o.Lines.OrderBy(l => l.Position).Select(l => $"{l.Status}/{l.PaymentStatus}/{l.CapturedAmount}/{l.RefundedAmount}/{l.Sequence}"));
-        return $"{o.Status}|{o.PaymentStatus}|{o.Total}|{o.CapturedAmount}|{o.RefundedAmount}|{o.PaymentIntentId}|{o.Version}|{lines}";
+        var lines = string.Join(";", o.Lines.OrderBy(l => l.Position).Select(l => $"{l.Status.ToWire()}/{l.PaymentStatus.ToWire()}/{l.CapturedAmount}/{l.RefundedAmount}/{l.Sequence}"));
+        return $"{o.Status.ToWire()}|{o.PaymentStatus.ToWire()}|{o.Total}|{o.CapturedAmount}|{o.RefundedAmount}|{o.PaymentIntentId}|{o.Version}|{lines}";
     }
 
     public static async Task<StripeEventRecord?> RecordAsync(HeadlessApp app, string eventId)
