@@ -7,6 +7,15 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Headless.Orders;
 
+/// <summary>
+/// orderLineResubmit as a command: the order line's key (null when the ID given was not an order line's) and the
+/// corrections as typed, which are read against the line's own values (an omitted field keeps the line's).
+/// </summary>
+public sealed record ResubmitOrderLine(long? LineId, CartLineUpdateInput? Changes);
+
+/// <summary>orderLinesReorder as a command: the order lines' keys, null where an ID given was not an order line's.</summary>
+public sealed record ReorderOrderLines(IReadOnlyList<long?> LineIds);
+
 /// <summary>Clinic actions that bring order lines back into the clinic's cart: resubmitting a rejected line, reordering earlier lines.</summary>
 public sealed class OrderLineActions(IDbContextFactory<HeadlessDbContext> contexts, AddCartLinesHandler addLines)
 {
@@ -14,14 +23,11 @@ public sealed class OrderLineActions(IDbContextFactory<HeadlessDbContext> contex
     /// A rejected line comes back into its clinic's cart as a corrected copy, linked to the original line number.
     /// The cart's errors about the copy are reported on "changes" (["lines", "0", "quantity"] becomes ["changes", "quantity"]).
     /// </summary>
-    public async Task<CartEditResult> ResubmitAsync(string lineGlobalId, CartLineUpdateInput? changes, CancellationToken ct)
+    public async Task<CartEditResult> ResubmitAsync(ResubmitOrderLine command, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
-        OrderLine? line = null;
-        if (GlobalId.TryDecode(lineGlobalId, "OrderLine", out var id))
-        {
-            line = await db.OrderLines.AsNoTracking().Include(l => l.Order).FirstOrDefaultAsync(l => l.Id == id, ct);
-        }
+        var changes = command.Changes;
+        var line = command.LineId is { } id ? await db.OrderLines.AsNoTracking().Include(l => l.Order).FirstOrDefaultAsync(l => l.Id == id, ct) : null;
 
         if (line is null)
         {
@@ -30,7 +36,7 @@ public sealed class OrderLineActions(IDbContextFactory<HeadlessDbContext> contex
 
         if (line.Status != OrderLineStatus.Rejected)
         {
-            return new CartEditResult(null, [new UserError(UserErrorCode.InvalidValue, ["lineId"], $"Only a rejected line can be resubmitted; this one is {line.Status.ToWire()}.", [lineGlobalId])]);
+            return new CartEditResult(null, [new UserError(UserErrorCode.InvalidValue, ["lineId"], $"Only a rejected line can be resubmitted; this one is {line.Status.ToWire()}.", [GlobalId.Encode("OrderLine", line.Id)])]);
         }
 
         var patientAddress = (await db.Patients.AsNoTracking().FirstAsync(p => p.Id == line.PatientId, ct)).Address;
@@ -41,15 +47,15 @@ public sealed class OrderLineActions(IDbContextFactory<HeadlessDbContext> contex
     }
 
     /// <summary>Copies earlier lines into their clinic's cart for the same patients; the merge rule applies.</summary>
-    public async Task<CartEditResult> ReorderAsync(IReadOnlyList<string> lineGlobalIds, CancellationToken ct)
+    public async Task<CartEditResult> ReorderAsync(ReorderOrderLines command, CancellationToken ct)
     {
-        if (lineGlobalIds.Count == 0 || lineGlobalIds.Count > CartEditing.MaxLinesPerCall)
+        if (command.LineIds.Count == 0 || command.LineIds.Count > CartEditing.MaxLinesPerCall)
         {
             return new CartEditResult(null, [new UserError(UserErrorCode.InvalidValue, ["lineIds"], $"Send between 1 and {CartEditing.MaxLinesPerCall} line IDs.")]);
         }
 
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var ids = lineGlobalIds.Select(g => GlobalId.TryDecode(g, "OrderLine", out var id) ? id : -1).ToList();
+        var ids = command.LineIds.Select(i => i ?? -1).ToList();
         var wanted = ids.Where(i => i > 0).Distinct().ToList();
         var lines = await db.OrderLines.AsNoTracking().Include(l => l.Order).Where(l => wanted.Contains(l.Id)).ToDictionaryAsync(l => l.Id, ct);
         var errors = new UserErrorList();

@@ -75,7 +75,9 @@ internal sealed class OrdersSchema : ISchemaContribution
             .Argument<CartLineUpdateInputType>("changes", "Corrections to apply to the copy (lineId inside it is ignored).")
             .ResolveAsync(async ctx =>
             {
-                var result = await ctx.Service<OrderLineActions>().ResubmitAsync(ctx.GetArgument<string>("lineId"), ctx.GetArgument<CartLineUpdateInput?>("changes"), ctx.CancellationToken);
+                var result = await ctx.Service<OrderLineActions>().ResubmitAsync(
+                    new ResubmitOrderLine(DecodeLine(ctx.GetArgument<string>("lineId")), ctx.GetArgument<CartLineUpdateInput?>("changes")),
+                    ctx.CancellationToken);
                 return new CartPayload(result.Cart is null ? null : CartView.For(ctx, result.Cart), result.UserErrors);
             });
 
@@ -84,10 +86,14 @@ internal sealed class OrdersSchema : ISchemaContribution
             .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("lineIds", $"The order lines to order again, 1 to {CartEditing.MaxLinesPerCall}.")
             .ResolveAsync(async ctx =>
             {
-                var result = await ctx.Service<OrderLineActions>().ReorderAsync(ctx.GetArgument<List<string>>("lineIds"), ctx.CancellationToken);
+                var result = await ctx.Service<OrderLineActions>().ReorderAsync(
+                    new ReorderOrderLines(ctx.GetArgument<List<string>>("lineIds").Select(DecodeLine).ToList()),
+                    ctx.CancellationToken);
                 return new CartPayload(result.Cart is null ? null : CartView.For(ctx, result.Cart), result.UserErrors);
             });
     }
+
+    private static long? DecodeLine(string globalId) => GlobalId.TryDecode(globalId, "OrderLine", out var id) ? id : null;
 
     private sealed record CancelOutcome(string? Refusal);
 
