@@ -25,6 +25,9 @@ public sealed class PostgresServer : IAsyncLifetime
 {
     public const string ServerVariable = "HEADLESS_TEST_POSTGRES";
 
+    /// <summary>The value of <see cref="ServerVariable"/> that turns PostgreSQL tests off (mutation runs), outside CI.</summary>
+    public const string Off = "off";
+
     private const string NoBinaries =
         $"No PostgreSQL server: {ServerVariable} is not set and no PostgreSQL binaries were found (/usr/lib/postgresql/*/bin or initdb on PATH).";
 
@@ -88,6 +91,11 @@ public sealed class PostgresServer : IAsyncLifetime
         }
 
         var configured = Environment.GetEnvironmentVariable(ServerVariable);
+        if (string.Equals(configured, Off, StringComparison.OrdinalIgnoreCase))
+        {
+            return $"{ServerVariable}={Off}: PostgreSQL tests are turned off.";
+        }
+
         if (!string.IsNullOrWhiteSpace(configured))
         {
             try
