@@ -115,6 +115,7 @@ public static class CartsServiceCollectionExtensions
         services.AddScoped<UpdateCartLinesHandler>();
         services.AddScoped<RemoveCartLinesHandler>();
         services.AddSingleton<ISchemaContribution, CartsSchema>();
+        services.AddSingleton<ISchemaContribution, CartChangedSubscription>();
         services.AddSingleton(new NodeLoader("Cart", async (db, id, ctx, ct) =>
             await db.Carts.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct) is { } cart ? CartView.For(ctx, cart) : null));
         services.AddSingleton(new NodeLoader("CartLine", async (db, id, ctx, ct) =>

@@ -19,8 +19,11 @@ public enum EventSubjectKind
     Cart,
 }
 
-/// <summary>What an event is about: an order, an order line or a cart, with its number when it has one.</summary>
-public sealed record EventSubject(EventSubjectKind Type, long Id, string? Number, long? OrderId = null)
+/// <summary>
+/// What an event is about: an order, an order line or a cart, with its number when it has one, the order it belongs to
+/// and the clinic that placed it (or whose cart it is), so subscribers can follow one clinic.
+/// </summary>
+public sealed record EventSubject(EventSubjectKind Type, long Id, string? Number, long? OrderId, long ClinicId)
 {
     /// <summary>The subject's global ID, as the rest of the API shows it.</summary>
     public string GlobalId => Headless.GraphQL.GlobalId.Encode(
@@ -60,6 +63,7 @@ public sealed class DomainEvent : IEntity, ITenantOwned
         SubjectId = subject.Id;
         SubjectNumber = subject.Number;
         OrderId = subject.OrderId;
+        ClinicId = subject.ClinicId;
         LineSequence = lineSequence;
         OccurredAt = occurredAt;
         Payload = payload;
@@ -85,6 +89,9 @@ public sealed class DomainEvent : IEntity, ITenantOwned
     /// <summary>The order the subject belongs to (the order itself for an order event); null for a cart.</summary>
     public long? OrderId { get; private set; }
 
+    /// <summary>The clinic the order or cart belongs to; null only for events written before it was recorded.</summary>
+    public long? ClinicId { get; private set; }
+
     /// <summary>The line's sequence after the change, for line events: a receiver drops anything older than what it has.</summary>
     public int? LineSequence { get; private set; }
 
@@ -97,7 +104,7 @@ public sealed class DomainEvent : IEntity, ITenantOwned
     /// <summary>The order events were appended in within this process, so positions follow it.</summary>
     internal long AppendOrder { get; }
 
-    public EventSubject Subject => new(SubjectType, SubjectId, SubjectNumber, OrderId);
+    public EventSubject Subject => new(SubjectType, SubjectId, SubjectNumber, OrderId, ClinicId ?? 0);
 
     internal void Place(long position)
     {

@@ -20,6 +20,9 @@ internal sealed class DomainEventConfiguration : IEntityTypeConfiguration<Domain
         // Readers page by position; the unique index is also what refuses a position given out twice.
         b.HasIndex(x => new { x.OrganizationId, x.Position }).IsUnique();
 
+        // Subscribers that follow one clinic replay its events by position.
+        b.HasIndex(x => new { x.OrganizationId, x.ClinicId, x.Position });
+
         // Retention deletes by time.
         b.HasIndex(x => new { x.OrganizationId, x.OccurredAt });
     }

@@ -64,6 +64,8 @@ public static class EventLog
             {
                 e.Place(++position);
             }
+
+            EventCommits.Placed(db, stream.Key, last);
         }
     }
 

@@ -18,4 +18,19 @@ public sealed class EventsOptions
     /// <summary>Events deleted per statement, so a purge never holds long locks.</summary>
     [Range(1, 100_000)]
     public int PurgeBatchSize { get; set; } = 5_000;
+
+    /// <summary>
+    /// How often each instance reads its subscribed organizations' logs even when no commit was announced: the safety
+    /// net that delivers events committed on another instance while the fan-out (Redis) is down.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
+    public TimeSpan FeedPollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Events buffered per subscriber; a subscriber that falls further behind reads the log itself to catch up.</summary>
+    [Range(1, 100_000)]
+    public int SubscriberBuffer { get; set; } = 512;
+
+    /// <summary>Events read from the log per query when a subscriber replays or catches up.</summary>
+    [Range(1, 10_000)]
+    public int FeedBatchSize { get; set; } = 500;
 }

@@ -68,6 +68,18 @@ internal sealed class EventsSchema : ISchemaContribution
                 };
             });
 
+    public void AddSubscriptionFields(ObjectGraphType subscription) =>
+        subscription.Field<NonNullGraphType<EventType>>("orderEvents")
+            .Description("Your organization's event log, live: every order, order line and cart event (or only the `types` named) as it commits, in position order. With `after`, the events after that cursor first.")
+            .Argument<ListGraphType<NonNullGraphType<StringGraphType>>>("types", $"Only events of these types: {string.Join(", ", EventTypes.All.Keys)}.")
+            .Argument<StringGraphType>("after", EventSubscriptions.AfterDescription)
+            .Resolve(ctx => ctx.Source)
+            .ResolveStreamAsync(async ctx =>
+            {
+                var filter = new EventFilter(Types: EventSubscriptions.Types(ctx));
+                return new AsyncEnumerableObservable<object>(await EventSubscriptions.OpenAsync(ctx, filter));
+            });
+
     private static IQueryable<DomainEvent> Matching(IQueryable<DomainEvent> events, List<string>? types) =>
         types is { Count: > 0 } ? events.Where(e => types.Contains(e.Type)) : events;
 }
@@ -108,6 +120,10 @@ public static class EventsServiceCollectionExtensions
     {
         services.AddOptions<EventsOptions>().BindConfiguration(EventsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IInterceptor, EventPositionInterceptor>();
+        services.AddSingleton<EventCommits>();
+        services.AddSingleton<IInterceptor, EventCommitInterceptor>();
+        services.AddSingleton<EventFeed>();
+        services.AddHostedService(sp => sp.GetRequiredService<EventFeed>());
         services.AddSingleton<ISchemaContribution, EventsSchema>();
         services.AddSingleton(new NodeLoader(EventType.TypeName, async (db, id, _, ct) => await db.Set<DomainEvent>().AsNoTracking().FirstOrDefaultAsync(e => e.Id == id, ct)));
         services.AddSingleton<EventRetention>();

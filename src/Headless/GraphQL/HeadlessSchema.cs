@@ -6,12 +6,13 @@ namespace Headless.GraphQL;
 /// <summary>The one schema, built and checked once at start-up.</summary>
 public sealed class HeadlessSchema : Schema
 {
-    public HeadlessSchema(IServiceProvider services, QueryType query, MutationType mutation)
+    public HeadlessSchema(IServiceProvider services, QueryType query, MutationType mutation, SubscriptionType subscription)
         : base(services)
     {
         Description = "Headless: order compounded medications for many patients at once from 503A partner pharmacies.";
         Query = query;
         Mutation = mutation;
+        Subscription = subscription;
 
         // Introspection is gated separately (IntrospectionGate); when allowed, tools such as GraphiQL must fit the budget.
         this.WithIntrospectionComplexityImpact(0);
@@ -57,6 +58,20 @@ public sealed class MutationType : ObjectGraphType
         foreach (var c in contributions)
         {
             c.AddMutationFields(this);
+        }
+    }
+}
+
+/// <summary>The subscription root, served over WebSocket (graphql-transport-ws) at /graphql.</summary>
+public sealed class SubscriptionType : ObjectGraphType
+{
+    public SubscriptionType(IEnumerable<ISchemaContribution> contributions)
+    {
+        Name = "Subscription";
+        Description = "Live updates over WebSocket (graphql-transport-ws at /graphql). Each event is read from your organization's event log after its change committed; pass `after` (an event cursor) to replay what you missed first, with no gap and no duplicate. README \"Subscriptions\".";
+        foreach (var c in contributions)
+        {
+            c.AddSubscriptionFields(this);
         }
     }
 }

@@ -16,6 +16,10 @@ public interface ISchemaContribution
     void AddMutationFields(ObjectGraphType mutation)
     {
     }
+
+    void AddSubscriptionFields(ObjectGraphType subscription)
+    {
+    }
 }
 
 /// <summary>

@@ -68,6 +68,7 @@ public static class HeadlessServiceCollectionExtensions
         app.UseFailedAuthenticationThrottle();
         app.UseAuthentication();
         app.UseRateLimiter();
+        app.UseWebSockets();
         app.MapGraphQLHttp("/graphql");
         app.MapStripeWebhooks();
         app.MapPartnerEvents();

@@ -64,7 +64,7 @@ public static class OrderEvents
 
     /// <summary>order.refunded: one line declined after the capture was refunded for its amount.</summary>
     public static void Refunded(HeadlessDbContext db, Order order, OrderLine line, DateTimeOffset now) =>
-        EventLog.Append(db, order.OrganizationId, EventTypes.OrderRefunded, new EventSubject(EventSubjectKind.OrderLine, line.Id, line.Number, order.Id), line.Sequence, now, new
+        EventLog.Append(db, order.OrganizationId, EventTypes.OrderRefunded, new EventSubject(EventSubjectKind.OrderLine, line.Id, line.Number, order.Id, order.ClinicId), line.Sequence, now, new
         {
             orderId = GlobalId.Encode("Order", order.Id),
             number = order.Number,
@@ -84,5 +84,5 @@ public static class OrderEvents
             .Select(l => (object)new { number = l.Number, paymentStatus = l.PaymentStatus, captured = l.CapturedAmount, sequence = l.Sequence })
             .ToArray();
 
-    private static EventSubject Subject(Order order) => new(EventSubjectKind.Order, order.Id, order.Number, order.Id);
+    private static EventSubject Subject(Order order) => new(EventSubjectKind.Order, order.Id, order.Number, order.Id, order.ClinicId);
 }

@@ -120,6 +120,7 @@ public static class OrdersServiceCollectionExtensions
     public static IServiceCollection AddOrders(this IServiceCollection services)
     {
         services.AddSingleton<ISchemaContribution, OrdersSchema>();
+        services.AddSingleton<ISchemaContribution, OrderLineStatusSubscription>();
         services.AddSingleton<LineChanges>();
         services.AddSingleton<OrderLineDecisions>();
         services.AddScoped<OrderLineActions>();

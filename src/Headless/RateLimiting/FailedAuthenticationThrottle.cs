@@ -58,6 +58,15 @@ internal sealed class FailedAuthenticationThrottle : IAsyncDisposable
         }
     }
 
+    /// <summary>Counts a failed authentication that was not answered with 401, such as a WebSocket refused in connection_init.</summary>
+    public void RecordFailure(HttpContext context)
+    {
+        if (Enabled)
+        {
+            _failures.AttemptAcquire(ClientAddress(context), 1).Dispose();
+        }
+    }
+
     private static string ClientAddress(HttpContext context) =>
         context.Connection.RemoteIpAddress is { } ip
             ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString()

@@ -1,3 +1,6 @@
+using GraphQL;
+using Headless.Transport.WebSockets;
+
 namespace Headless.Transport;
 
 public static class TransportServiceCollectionExtensions
@@ -5,10 +8,22 @@ public static class TransportServiceCollectionExtensions
     public static IServiceCollection AddTransport(this IServiceCollection services)
     {
         services.AddSingleton<GraphQLHttpEndpoint>();
+        services.AddOptions<GraphQLWebSocketOptions>().BindConfiguration(GraphQLWebSocketOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<WebSocketAuthenticator>();
+        services.AddSingleton<GraphQLWebSocketServices>();
+        services.AddSingleton<GraphQLWebSocketEndpoint>();
+
+        // Subscription events run in a scope of their own, for the subscriber's organization.
+        services.AddGraphQL(b => b.AddExecutionStrategy<TenantSubscriptionExecutionStrategy>(GraphQLParser.AST.OperationType.Subscription));
         return services;
     }
 
-    /// <summary>GraphQL over HTTP at <paramref name="path"/>: every method reaches the endpoint so it can answer 405 with Allow itself.</summary>
+    /// <summary>
+    /// GraphQL at <paramref name="path"/>: WebSocket upgrades speak graphql-transport-ws; every other request is GraphQL
+    /// over HTTP, and every method reaches the HTTP endpoint so it can answer 405 with Allow itself.
+    /// </summary>
     public static IEndpointConventionBuilder MapGraphQLHttp(this IEndpointRouteBuilder endpoints, string path) =>
-        endpoints.Map(path, context => context.RequestServices.GetRequiredService<GraphQLHttpEndpoint>().HandleAsync(context));
+        endpoints.Map(path, context => context.WebSockets.IsWebSocketRequest
+            ? context.RequestServices.GetRequiredService<GraphQLWebSocketEndpoint>().HandleAsync(context)
+            : context.RequestServices.GetRequiredService<GraphQLHttpEndpoint>().HandleAsync(context));
 }

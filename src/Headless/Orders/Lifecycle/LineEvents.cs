@@ -9,7 +9,7 @@ public static class LineEvents
 {
     /// <summary>order_line.status_changed: the line's status, hold, reason, owner or tracking changed (the line is as it is now).</summary>
     public static void StatusChanged(HeadlessDbContext db, OrderLine line, OrderLineStatus fromStatus, EventSource source, DateTimeOffset now, IReadOnlyDictionary<long, string?> patientExternalIds) =>
-        EventLog.Append(db, line.OrganizationId, EventTypes.OrderLineStatusChanged, new EventSubject(EventSubjectKind.OrderLine, line.Id, line.Number, line.OrderId), line.Sequence, now, new
+        EventLog.Append(db, line.OrganizationId, EventTypes.OrderLineStatusChanged, new EventSubject(EventSubjectKind.OrderLine, line.Id, line.Number, line.OrderId, line.Order.ClinicId), line.Sequence, now, new
         {
             lineId = GlobalId.Encode("OrderLine", line.Id),
             number = line.Number,
