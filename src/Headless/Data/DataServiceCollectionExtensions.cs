@@ -8,6 +8,8 @@ public static class DataServiceCollectionExtensions
     {
         services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<HeadlessDatabase>();
+        services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.Section);
+        services.AddSingleton<RedisConnection>();
         services.AddScoped<TenantContext>();
         services.AddScoped<IDbContextFactory<HeadlessDbContext>, TenantDbContextFactory>();
 

@@ -124,6 +124,7 @@ public static class EventsServiceCollectionExtensions
         services.AddSingleton<IInterceptor, EventCommitInterceptor>();
         services.AddSingleton<EventFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<EventFeed>());
+        services.AddHostedService<RedisEventFanout>();
         services.AddSingleton<ISchemaContribution, EventsSchema>();
         services.AddSingleton(new NodeLoader(EventType.TypeName, async (db, id, _, ct) => await db.Set<DomainEvent>().AsNoTracking().FirstOrDefaultAsync(e => e.Id == id, ct)));
         services.AddSingleton<EventRetention>();

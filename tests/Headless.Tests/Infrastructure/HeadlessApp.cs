@@ -125,6 +125,16 @@ public sealed class HeadlessApp : WebApplicationFactory<Program>
 
     public HeadlessDatabase Database => Services.GetRequiredService<HeadlessDatabase>();
 
+    /// <summary>Serves the app on Kestrel at a free port of 127.0.0.1, for clients outside the process (Node); returns its base address.</summary>
+    public Uri StartKestrel()
+    {
+        UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
+        StartServer();
+        var addresses = Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
+            .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses;
+        return new Uri(addresses.First());
+    }
+
     /// <summary>Encrypts secrets the way the service stores them (its key ring lives in this app's database).</summary>
     public SecretProtector Secrets => Services.GetRequiredService<SecretProtector>();
 
