@@ -2,8 +2,20 @@ using BenchmarkDotNet.Running;
 
 namespace Headless.Benchmarks;
 
-/// <summary>Runs the benchmarks chosen on the command line, e.g. <c>--filter *Catalog* --job short</c>.</summary>
+/// <summary>
+/// Runs the benchmarks chosen on the command line, e.g. <c>--filter *Catalog* --job short</c>; or, with
+/// <c>subscriptions</c> first, the subscription load run (<see cref="SubscriptionLoad"/>).
+/// </summary>
 public static class Program
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "subscriptions")
+        {
+            return await SubscriptionLoad.RunAsync(args[1..]);
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
 }

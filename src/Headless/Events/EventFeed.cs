@@ -33,7 +33,9 @@ public sealed class EventFeed : BackgroundService
     private readonly EventsOptions _options;
     private readonly TimeProvider _clock;
     private readonly ILogger<EventFeed> _logger;
+    // Not disposed: it has no timer, and pumps may still read its token while the host shuts down.
     private readonly CancellationTokenSource _stopping = new();
+    private int _stopped;
 
     public EventFeed(HeadlessDatabase database, EventCommits commits, IOptions<EventsOptions> options, TimeProvider clock, ILogger<EventFeed> logger)
     {
@@ -223,24 +225,22 @@ public sealed class EventFeed : BackgroundService
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        await _stopping.CancelAsync();
-
-        // Open subscriptions end: their streams complete, and the transports tell their clients.
-        foreach (var tail in _tails.Values)
+        // A host may be stopped twice (the application stops itself, then its owner disposes it).
+        if (Interlocked.Exchange(ref _stopped, 1) == 0)
         {
-            lock (tail.Gate)
+            await _stopping.CancelAsync();
+
+            // Open subscriptions end: their streams complete, and the transports tell their clients.
+            foreach (var tail in _tails.Values)
             {
-                tail.CompleteAll();
+                lock (tail.Gate)
+                {
+                    tail.CompleteAll();
+                }
             }
         }
 
         await base.StopAsync(cancellationToken);
-    }
-
-    public override void Dispose()
-    {
-        _stopping.Dispose();
-        base.Dispose();
     }
 }
 

@@ -33,6 +33,9 @@ public abstract class EventSubscriptionTests(DatabaseProvider provider, Postgres
     private CartFixture _f = null!;
     private HttpClient _http = null!;
 
+    // One event per subscriber buffer: a burst of events overflows it, and the subscriber must catch up from the log.
+    protected override IDictionary<string, string?>? Settings => new Dictionary<string, string?> { ["Headless:Events:SubscriberBuffer"] = "1" };
+
     protected override async Task InitializeAppAsync()
     {
         _f = await CartData.CreateAsync(App, 6);
@@ -177,6 +180,29 @@ public abstract class EventSubscriptionTests(DatabaseProvider provider, Postgres
 
         Assert.Equal(logged, replayed.Select(e => (e.GetProperty("type").GetString()!, e.GetProperty("cursor").GetString()!)));
         Assert.Equal(order.OrderId, replayed[0].At("subject.id").GetString());
+    }
+
+    [ProviderFact]
+    public async Task A_subscriber_whose_buffer_overflows_reads_the_log_itself_and_misses_nothing()
+    {
+        await PartnerCallbacks.CheckoutAsync(App, _f, [_f.Catalog.TestoEast], "warm-up", skipPatients: 4);
+        var start = await CursorNowAsync();
+        await using var ws = await ConnectAsync();
+        await ws.SubscribeAsync("all", OrderEvents, new { after = start });
+
+        // Checkout commits a burst of events per transaction, far more than this app's one-event subscriber buffer.
+        await PartnerCallbacks.CheckoutAsync(App, _f, [_f.Catalog.SemaEast, _f.Catalog.TestoEast, _f.Catalog.SemaEast], "burst");
+        var logged = (await _f.Tenant.Client.DataAsync("query($after: String) { events(after: $after, first: 100) { nodes { cursor } } }", new { after = start }))
+            .At("events.nodes").EnumerateArray().Select(e => e.GetProperty("cursor").GetString()!).ToList();
+        Assert.True(logged.Count > 5, $"{logged.Count} events");
+
+        var received = new List<string>();
+        while (received.Count < logged.Count)
+        {
+            received.Add((await NextAsync(ws, "all", "orderEvents")).GetProperty("cursor").GetString()!);
+        }
+
+        Assert.Equal(logged, received);
     }
 
     [ProviderFact]
