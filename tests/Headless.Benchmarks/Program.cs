@@ -15,6 +15,11 @@ public static class Program
             return await SubscriptionLoad.RunAsync(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "subscription-clients")
+        {
+            return await SubscriptionLoad.RunClientsAsync(args[1..]);
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

@@ -67,52 +67,39 @@ internal static class SubscriptionLoad
         var tenants = await SeedAsync(database, organizations);
         Console.WriteLine($"{organizations} organizations, {subscribers} subscribers wanted, {rate} events/s for {seconds} s");
 
-        var committedAt = new ConcurrentDictionary<(long Org, long Position), long>();
-        var latencies = new ConcurrentBag<double>();
-        var received = 0L;
-        using var stop = new CancellationTokenSource();
-
-        // Idle connections first, for memory per connection.
-        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-        var before = GC.GetTotalMemory(forceFullCollection: true);
-        var workingSetBefore = Process.GetCurrentProcess().WorkingSet64;
-        var clients = new List<Subscriber>();
-        var connectWatch = Stopwatch.StartNew();
-        try
+        // The subscribers run in a child process: a process may hold 20,000 open files here, and every connection
+        // is one file on each side.
+        var keysFile = Path.Combine(directory, "keys.txt");
+        await File.WriteAllLinesAsync(keysFile, tenants.Select(t => $"{t.OrgId} {t.Key}"));
+        var self = Environment.ProcessPath!;
+        var clientInfo = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardInput = true };
+        foreach (var a in new[] { "subscription-clients", url.ToString(), keysFile, subscribers.ToString(CultureInfo.InvariantCulture), ((long)rate * seconds * perOrganization).ToString(CultureInfo.InvariantCulture) })
         {
-            for (var i = 0; i < subscribers; i++)
-            {
-                var (orgId, key) = tenants[i % organizations];
-                clients.Add(await Subscriber.ConnectAsync(url, key, orgId));
-            }
+            clientInfo.ArgumentList.Add(a);
         }
-        catch (Exception ex) when (ex is WebSocketException or IOException or HttpRequestException)
+
+        if (!self.EndsWith("Headless.Benchmarks", StringComparison.Ordinal))
         {
-            Console.WriteLine($"Connections stopped at {clients.Count}: {ex.GetType().Name} {ex.Message}");
+            clientInfo.ArgumentList.Insert(0, typeof(SubscriptionLoad).Assembly.Location);
         }
 
         var feed = app.Services.GetRequiredService<EventFeed>();
-        while (feed.SubscriberCount < clients.Count && connectWatch.Elapsed < TimeSpan.FromMinutes(5))
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        var managedBefore = GC.GetTotalMemory(forceFullCollection: true);
+        var workingSetBefore = Process.GetCurrentProcess().WorkingSet64;
+        var connectWatch = Stopwatch.StartNew();
+        using var clients = Process.Start(clientInfo)!;
+        var connected = int.Parse((await clients.StandardOutput.ReadLineAsync())!.Split(' ')[1], CultureInfo.InvariantCulture);
+        while (feed.SubscriberCount < connected && connectWatch.Elapsed < TimeSpan.FromMinutes(5))
         {
             await Task.Delay(100);
         }
 
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-        var after = GC.GetTotalMemory(forceFullCollection: true);
+        var managedAfter = GC.GetTotalMemory(forceFullCollection: true);
         var workingSetAfter = Process.GetCurrentProcess().WorkingSet64;
-        Console.WriteLine($"Connected and subscribed: {clients.Count} in {connectWatch.Elapsed.TotalSeconds:F1} s; feed subscribers {feed.SubscriberCount}");
-        Console.WriteLine($"Memory per idle connection (client and server side, one process): managed {(after - before) / Math.Max(1, clients.Count) / 1024.0:F1} KiB, working set {(workingSetAfter - workingSetBefore) / Math.Max(1, clients.Count) / 1024.0:F1} KiB");
-
-        var readers = clients.Select(c => c.ReadAsync((org, position) =>
-        {
-            var now = Stopwatch.GetTimestamp();
-            if (committedAt.TryGetValue((org, position), out var at))
-            {
-                latencies.Add(Stopwatch.GetElapsedTime(at, now).TotalMilliseconds);
-            }
-
-            Interlocked.Increment(ref received);
-        }, stop.Token)).ToList();
+        Console.WriteLine($"Connected and subscribed: {connected} in {connectWatch.Elapsed.TotalSeconds:F1} s; feed subscribers {feed.SubscriberCount}; server connections {app.Services.GetRequiredService<Headless.Transport.WebSockets.GraphQLWebSocketEndpoint>().Connections}");
+        Console.WriteLine($"Server memory per idle connection: managed {(managedAfter - managedBefore) / Math.Max(1, connected) / 1024.0:F1} KiB, working set {(workingSetAfter - workingSetBefore) / Math.Max(1, connected) / 1024.0:F1} KiB");
 
         // Commit at a steady rate: every 10 ms, the events due by then, round-robin over the organizations.
         var total = rate * seconds;
@@ -125,35 +112,78 @@ internal static class SubscriptionLoad
 
             // The events due by now commit concurrently, as many requests' changes would.
             var batch = Enumerable.Range(0, due - committed).Select(_ => tenants[next++ % organizations].OrgId).ToList();
-            await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (orgId, _) =>
-            {
-                var position = await CommitAsync(database, orgId);
-                committedAt[(orgId, position)] = Stopwatch.GetTimestamp();
-            });
+            await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (orgId, _) => await CommitAsync(database, orgId));
             committed = due;
-
             await Task.Delay(10);
         }
 
         var commitSeconds = clock.Elapsed.TotalSeconds;
-        var expected = (long)total * perOrganization * clients.Count / Math.Max(1, subscribers);
-        var drain = Stopwatch.StartNew();
-        while (Interlocked.Read(ref received) < expected && drain.Elapsed < TimeSpan.FromSeconds(60))
+        Console.WriteLine($"Committed {committed} events in {commitSeconds:F1} s ({committed / commitSeconds:F0}/s)");
+        Console.WriteLine(await clients.StandardOutput.ReadLineAsync());
+        Console.WriteLine(await clients.StandardOutput.ReadLineAsync());
+        await clients.WaitForExitAsync();
+        await app.StopAsync();
+        return clients.ExitCode;
+    }
+
+    /// <summary>The child process: connects the subscribers, then reports deliveries and latency.</summary>
+    public static async Task<int> RunClientsAsync(string[] args)
+    {
+        var url = new Uri(args[0]);
+        var tenants = (await File.ReadAllLinesAsync(args[1])).Select(l => l.Split(' ')).Select(p => (Org: long.Parse(p[0], CultureInfo.InvariantCulture), Key: p[1])).ToList();
+        var subscribers = int.Parse(args[2], CultureInfo.InvariantCulture);
+        var expected = long.Parse(args[3], CultureInfo.InvariantCulture) * subscribers / Math.Max(1, subscribers);
+        var clients = new List<Subscriber>();
+        try
         {
-            await Task.Delay(50);
+            for (var i = 0; i < subscribers; i++)
+            {
+                var (_, key) = tenants[i % tenants.Count];
+                clients.Add(await Subscriber.ConnectAsync(url, key));
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or IOException or HttpRequestException)
+        {
+            Console.Error.WriteLine($"Connections stopped at {clients.Count}: {ex.GetType().Name} {ex.Message}");
+        }
+
+        Console.WriteLine($"connected {clients.Count}");
+        expected = expected * clients.Count / subscribers;
+        var latencies = new ConcurrentBag<double>();
+        var received = 0L;
+        using var stop = new CancellationTokenSource();
+        var readers = clients.Select(c => c.ReadAsync(committedAt =>
+        {
+            latencies.Add(Stopwatch.GetElapsedTime(committedAt).TotalMilliseconds);
+            Interlocked.Increment(ref received);
+        }, stop.Token)).ToList();
+
+        var idle = Stopwatch.StartNew();
+        var last = 0L;
+        while (Interlocked.Read(ref received) < expected)
+        {
+            await Task.Delay(100);
+            var now = Interlocked.Read(ref received);
+            if (now != last)
+            {
+                (last, idle) = (now, Stopwatch.StartNew());
+            }
+            else if (now > 0 && idle.Elapsed > TimeSpan.FromSeconds(30))
+            {
+                break;
+            }
         }
 
         await stop.CancelAsync();
         var sorted = latencies.OrderBy(x => x).ToArray();
         double Percentile(double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
-        Console.WriteLine($"Committed {committed} events in {commitSeconds:F1} s ({committed / commitSeconds:F0}/s); received {received} of {expected} expected deliveries");
-        Console.WriteLine($"Commit to receipt: p50 {Percentile(0.50):F1} ms, p99 {Percentile(0.99):F1} ms, max {sorted.LastOrDefault():F1} ms");
+        Console.WriteLine($"Received {received} of {expected} expected deliveries");
+        Console.WriteLine($"From just before commit to receipt: p50 {Percentile(0.50):F1} ms, p99 {Percentile(0.99):F1} ms, max {sorted.LastOrDefault():F1} ms");
         foreach (var c in clients)
         {
             c.Dispose();
         }
 
-        await app.StopAsync();
         return received == expected ? 0 : 1;
     }
 
@@ -180,17 +210,17 @@ internal static class SubscriptionLoad
     {
         await using var db = database.CreateContext(TenantContext.For(organizationId));
         await using var tx = await db.Database.BeginTransactionAsync();
-        var e = Headless.Events.EventLog.Append(db, organizationId, EventTypes.CartChanged, new EventSubject(EventSubjectKind.Cart, 1, null, null, 1), null, DateTimeOffset.UtcNow, new { version = 1, lineCount = 0, status = "OPEN" });
+        var e = Headless.Events.EventLog.Append(db, organizationId, EventTypes.CartChanged, new EventSubject(EventSubjectKind.Cart, 1, null, null, 1), null, DateTimeOffset.UtcNow, new { version = 1, lineCount = 0, status = "OPEN", committedAt = Stopwatch.GetTimestamp() });
         await db.SaveChangesAsync();
         await tx.CommitAsync();
         return e.Position;
     }
 
-    private sealed class Subscriber(ClientWebSocket socket, long organizationId) : IDisposable
+    private sealed class Subscriber(ClientWebSocket socket) : IDisposable
     {
-        private static readonly byte[] Subscribe = Encoding.UTF8.GetBytes("""{"id":"1","type":"subscribe","payload":{"query":"subscription { orderEvents { cursor } }"}}""");
+        private static readonly byte[] Subscribe = Encoding.UTF8.GetBytes("""{"id":"1","type":"subscribe","payload":{"query":"subscription { orderEvents { payload } }"}}""");
 
-        public static async Task<Subscriber> ConnectAsync(Uri url, string key, long organizationId)
+        public static async Task<Subscriber> ConnectAsync(Uri url, string key)
         {
             var socket = new ClientWebSocket();
             socket.Options.AddSubProtocol("graphql-transport-ws");
@@ -205,10 +235,11 @@ internal static class SubscriptionLoad
             }
 
             await socket.SendAsync(Subscribe, WebSocketMessageType.Text, true, CancellationToken.None);
-            return new Subscriber(socket, organizationId);
+            return new Subscriber(socket);
         }
 
-        public async Task ReadAsync(Action<long, long> onEvent, CancellationToken ct)
+        /// <summary>Reads deliveries until cancelled, handing each one's commit timestamp (Stopwatch ticks, one clock for both processes) to <paramref name="onEvent"/>.</summary>
+        public async Task ReadAsync(Action<long> onEvent, CancellationToken ct)
         {
             var buffer = new byte[4096];
             try
@@ -222,10 +253,10 @@ internal static class SubscriptionLoad
                     }
 
                     using var json = JsonDocument.Parse(buffer.AsMemory(0, result.Count));
-                    if (json.RootElement.GetProperty("type").GetString() == "next" &&
-                        EventCursor.TryDecode(json.RootElement.GetProperty("payload").GetProperty("data").GetProperty("orderEvents").GetProperty("cursor").GetString(), out var position))
+                    if (json.RootElement.GetProperty("type").GetString() == "next")
                     {
-                        onEvent(organizationId, position);
+                        var payload = json.RootElement.GetProperty("payload").GetProperty("data").GetProperty("orderEvents").GetProperty("payload");
+                        onEvent(payload.GetProperty("committedAt").GetInt64());
                     }
                 }
             }

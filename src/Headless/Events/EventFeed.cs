@@ -36,6 +36,7 @@ public sealed class EventFeed : BackgroundService
     // Not disposed: it has no timer, and pumps may still read its token while the host shuts down.
     private readonly CancellationTokenSource _stopping = new();
     private int _stopped;
+    private long _opened;
 
     public EventFeed(HeadlessDatabase database, EventCommits commits, IOptions<EventsOptions> options, TimeProvider clock, ILogger<EventFeed> logger)
     {
@@ -45,6 +46,9 @@ public sealed class EventFeed : BackgroundService
         _logger = logger;
         commits.Committed += Notify;
     }
+
+    /// <summary>Subscriptions opened on this instance since it started.</summary>
+    public long OpenedTotal => Interlocked.Read(ref _opened);
 
     /// <summary>Subscribers on this instance, for limits and diagnostics.</summary>
     public int SubscriberCount => _tails.Values.Sum(t => t.Count);
@@ -103,6 +107,7 @@ public sealed class EventFeed : BackgroundService
                 }
 
                 tail.Add(subscriber);
+                Interlocked.Increment(ref _opened);
                 var subscription = new FeedSubscription(this, tail, subscriber, after ?? tail.LastPosition, replay: after is not null);
 
                 // Events committed while the tail was starting may not have been announced to it.

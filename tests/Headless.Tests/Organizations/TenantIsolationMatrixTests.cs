@@ -14,13 +14,14 @@ namespace Headless.Tests.Organizations;
 /// The tenant-isolation matrix (reliability checklist items 9 and 11), generated from the schema itself so that a
 /// new field, argument or node type cannot skip it.
 /// <para><b>What is enumerated.</b> Every object type implementing Node, and every ID slot of every Query and
-/// Mutation field: an argument of type ID or [ID], or an ID field inside an input object argument, at any depth.
+/// Mutation and Subscription field: an argument of type ID or [ID], or an ID field inside an input object argument, at any depth.
 /// Each slot's node type comes from <see cref="IdTargets"/> or, failing that, from its name (clinicId is a
 /// Clinic; id and lineId say nothing, hence the table). IDs of the shared catalog (Pharmacy, Product, Offering) have
 /// no other organization to come from and are only counted. The test fails, naming the field, when a slot's type cannot
 /// be told, when a node type has no seeded ID (<see cref="IsolationSeed"/>), when a node type has no node(id)
 /// loader, when a required argument has a type the document builder cannot fill, when a field of a non-root type
-/// takes an ID argument (the matrix calls root fields only), or when a Subscription root appears.</para>
+/// takes an ID argument (the matrix calls root fields only). Subscription fields are subscribed to over the WebSocket:
+/// a refusal must be the same error for both IDs, and A's own ID must subscribe.</para>
 /// <para><b>What each case does.</b> For a slot of node type T and each of organization B's objects of type T
 /// (every role: an open and a checked-out cart, a submitted and a rejected line...), the same generated document is
 /// sent as organization A twice: once with a well-formed global ID of type T whose key does not exist, once with
@@ -55,6 +56,7 @@ public sealed class TenantIsolationMatrixTests : IAsyncLifetime
         ["Mutation.orderLineResubmit(lineId)"] = "OrderLine",
         ["Mutation.orderLinesReorder(lineIds)"] = "OrderLine",
         ["Mutation.outboxMessageRetry(id)"] = "OutboxMessage",
+        ["Subscription.orderLineStatusChanged(lineId)"] = "OrderLine",
         ["CartLineUpdateInput.lineId"] = "CartLine",
 
         // Any object's ID filters the audit trail; a patient's is the usual one.
@@ -440,12 +442,7 @@ public sealed class TenantIsolationMatrixTests : IAsyncLifetime
     /// <summary>Every ID slot of the root fields; problems for roots the matrix does not call.</summary>
     private IEnumerable<IdSlot> Slots(List<string> problems)
     {
-        if (_schema.Subscription is { } subscription && subscription.Fields.Any())
-        {
-            problems.Add("The schema has a Subscription root: extend the isolation matrix to subscribe with another organization's IDs.");
-        }
-
-        foreach (var root in new[] { _schema.Query, _schema.Mutation }.OfType<IObjectGraphType>())
+        foreach (var root in new[] { _schema.Query, _schema.Mutation, _schema.Subscription }.OfType<IObjectGraphType>())
         {
             foreach (var field in root.Fields)
             {
@@ -503,7 +500,7 @@ public sealed class TenantIsolationMatrixTests : IAsyncLifetime
     {
         foreach (var type in _schema.AllTypes.OfType<IComplexGraphType>().Where(t => !t.Name.StartsWith("__", StringComparison.Ordinal)))
         {
-            if (type is IInputObjectGraphType || ReferenceEquals(type, _schema.Query) || ReferenceEquals(type, _schema.Mutation))
+            if (type is IInputObjectGraphType || ReferenceEquals(type, _schema.Query) || ReferenceEquals(type, _schema.Mutation) || ReferenceEquals(type, _schema.Subscription))
             {
                 continue;
             }
@@ -540,8 +537,51 @@ public sealed class TenantIsolationMatrixTests : IAsyncLifetime
     private async Task<string> CallAsync(SeededTenant a, Case c, string id)
     {
         var (document, variables) = Document(a, c, id);
+        if (c.Root == _schema.Subscription)
+        {
+            return await SubscribeAsync(a, document, variables, id);
+        }
+
         var response = await a.Tenant.Client.PostAsync(document, variables);
         return Normalize(response, id);
+    }
+
+    /// <summary>
+    /// Subscribes over the WebSocket: the refusal (an error message, normalized like an HTTP answer), or "subscribed"
+    /// once the app's event feed has registered the subscription (cases run one at a time, so the count is this one's).
+    /// </summary>
+    private async Task<string> SubscribeAsync(SeededTenant a, string document, JsonObject variables, string id)
+    {
+        var feed = _app.Services.GetRequiredService<Headless.Events.EventFeed>();
+        var opened = feed.OpenedTotal;
+        await using var ws = await GraphQLWebSocketClient.ConnectAndInitAsync(_app, a.Tenant.ApiKey);
+        await ws.SendTextAsync(new JsonObject { ["id"] = "matrix", ["type"] = "subscribe", ["payload"] = new JsonObject { ["query"] = document, ["variables"] = variables } }.ToJsonString());
+        var answer = ws.ReceiveAsync();
+        using var patience = new CancellationTokenSource(GraphQLWebSocketClient.Patience);
+        while (!answer.IsCompleted && feed.OpenedTotal == opened)
+        {
+            await Task.WhenAny(answer, Task.Delay(10, patience.Token));
+        }
+
+        if (!answer.IsCompleted)
+        {
+            _ = answer.ContinueWith(t => t.Exception, TaskScheduler.Default);
+            return "subscribed";
+        }
+
+        var message = await answer;
+        var errors = JsonNode.Parse(message.GetProperty("payload").GetRawText().Replace(id, "<ID>", StringComparison.Ordinal))!.AsArray();
+        foreach (var error in errors.OfType<JsonObject>())
+        {
+            if (error["extensions"] is JsonObject x)
+            {
+                error["extensions"] = new JsonObject { ["code"] = x["code"]?.DeepClone() };
+            }
+
+            error.Remove("locations");
+        }
+
+        return $"{message.GetProperty("type").GetString()} {errors.ToJsonString()}";
     }
 
     private (string Document, JsonObject Variables) Document(SeededTenant a, Case c, string id)
@@ -573,7 +613,7 @@ public sealed class TenantIsolationMatrixTests : IAsyncLifetime
             }
         }
 
-        var operation = c.Root == _schema.Mutation ? "mutation" : "query";
+        var operation = c.Root == _schema.Mutation ? "mutation" : c.Root == _schema.Subscription ? "subscription" : "query";
         var args = arguments.Count == 0 ? "" : $"({string.Join(", ", arguments)})";
         var defs = definitions.Count == 0 ? "" : $"({string.Join(", ", definitions)})";
         return ($"{operation} Matrix{defs} {{ {c.Field.Name}{args} {Selection(c.Field.ResolvedType!)} }}", variables);

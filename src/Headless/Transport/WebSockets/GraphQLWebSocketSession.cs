@@ -313,7 +313,24 @@ internal sealed class GraphQLWebSocketSession : IAsyncDisposable
             return;
         }
 
-        operation.Execution = Task.Run(() => ExecuteAsync(operation, request, user));
+        operation.Execution = Task.Run(() => ExecuteGuardedAsync(operation, request, user));
+    }
+
+    private async Task ExecuteGuardedAsync(Operation operation, GraphQLRequest request, ClaimsPrincipal user)
+    {
+        try
+        {
+            await ExecuteAsync(operation, request, user);
+        }
+        catch (Exception ex)
+        {
+            // The type only: messages can carry request values. The operation ends; the connection goes on.
+            _services.Logger.LogError("WebSocket operation failed: {ExceptionType}; correlation id {CorrelationId}:{OperationId}", ex.GetType().Name, CorrelationId.Of(_http), operation.Id);
+            if (Finish(operation))
+            {
+                SendError(operation.Id, new ExecutionError("The operation failed.") { Code = "INTERNAL_SERVER_ERROR" });
+            }
+        }
     }
 
     private async Task ExecuteAsync(Operation operation, GraphQLRequest request, ClaimsPrincipal user)
@@ -589,15 +606,23 @@ internal sealed class GraphQLWebSocketSession : IAsyncDisposable
     }
 
     /// <summary>An active operation: its cancellation, and its subscription once it has one.</summary>
-    private sealed class Operation(string id, CancellationToken connection)
+    private sealed class Operation
     {
-        private readonly CancellationTokenSource _stop = CancellationTokenSource.CreateLinkedTokenSource(connection);
+        private readonly CancellationTokenSource _stop;
         private IDisposable? _subscription;
         private int _stopped;
 
-        public string Id { get; } = id;
+        public Operation(string id, CancellationToken connection)
+        {
+            Id = id;
+            _stop = CancellationTokenSource.CreateLinkedTokenSource(connection);
+            Token = _stop.Token;
+        }
 
-        public CancellationToken Token => _stop.Token;
+        public string Id { get; }
+
+        /// <summary>Cancelled when the operation stops; still readable after its source is disposed.</summary>
+        public CancellationToken Token { get; }
 
         public Task? Execution { get; set; }
 
@@ -616,14 +641,10 @@ internal sealed class GraphQLWebSocketSession : IAsyncDisposable
                 return;
             }
 
-            try
-            {
-                _stop.Cancel();
-            }
-            catch (ObjectDisposedException)
-            {
-            }
+            _stop.Cancel();
 
+            // Disposing unlinks it from the connection's token, so a long connection does not keep every operation.
+            _stop.Dispose();
             Interlocked.Exchange(ref _subscription, null)?.Dispose();
         }
     }
@@ -640,8 +661,11 @@ internal sealed class GraphQLWebSocketServices(
     Microsoft.Extensions.Options.IOptions<GraphQLWebSocketOptions> options,
     Microsoft.Extensions.Options.IOptions<GraphQLOptions> graphQLOptions,
     Microsoft.Extensions.Options.IOptions<RateLimiterOptions> rateLimits,
-    TimeProvider clock)
+    TimeProvider clock,
+    ILogger<GraphQLWebSocketSession> logger)
 {
+    public ILogger Logger { get; } = logger;
+
     public IDocumentExecuter Executer { get; } = executer;
 
     public ISchema Schema { get; } = schema;
