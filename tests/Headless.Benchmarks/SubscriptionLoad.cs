@@ -49,6 +49,7 @@ internal static class SubscriptionLoad
             ["Headless:Database:Provider"] = Environment.GetEnvironmentVariable("HEADLESS_BENCH_POSTGRES") is { Length: > 0 } ? "Postgres" : "Sqlite",
             ["Headless:Database:ConnectionString"] = Environment.GetEnvironmentVariable("HEADLESS_BENCH_POSTGRES") is { Length: > 0 } pg ? pg : $"Data Source={Path.Combine(directory, "subs.db")}",
             ["Headless:Demo:Seed"] = "false",
+            ["Headless:Database:MigrateOnStartup"] = "true",
             ["Headless:RateLimits:Enabled"] = "false",
             ["Headless:WebSockets:MaxConnections"] = (subscribers + 100).ToString(CultureInfo.InvariantCulture),
             ["Headless:WebSockets:PingInterval"] = "00:00:00",
@@ -112,7 +113,7 @@ internal static class SubscriptionLoad
 
             // The events due by now commit concurrently, as many requests' changes would.
             var batch = Enumerable.Range(0, due - committed).Select(_ => tenants[next++ % organizations].OrgId).ToList();
-            await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (orgId, _) => await CommitAsync(database, orgId));
+            await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (orgId, _) => await CommitAsync(database, orgId));
             committed = due;
             await Task.Delay(10);
         }
