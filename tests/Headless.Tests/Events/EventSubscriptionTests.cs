@@ -30,8 +30,11 @@ public abstract class EventSubscriptionTests(DatabaseProvider provider, Postgres
 
     private const string LastCursor = "{ events(first: 100) { pageInfo { endCursor } } }";
 
+    private readonly NthCommandFault _fault = new();
     private CartFixture _f = null!;
     private HttpClient _http = null!;
+
+    protected override void ConfigureServices(IServiceCollection services) => _fault.AddTo(services);
 
     // One event per subscriber buffer: a burst of events overflows it, and the subscriber must catch up from the log.
     protected override IDictionary<string, string?>? Settings => new Dictionary<string, string?> { ["Headless:Events:SubscriberBuffer"] = "1" };
@@ -228,6 +231,38 @@ public abstract class EventSubscriptionTests(DatabaseProvider provider, Postgres
         await _f.Tenant.Client.DataAsync(CartData.Update, new { cartId, lines = new[] { new { lineId, quantity = 2 } } });
         var second = await NextAsync(ws, "cart", "cartChanged");
         Assert.Equal(first.GetProperty("version").GetInt32() + 1, second.GetProperty("version").GetInt32());
+    }
+
+    [ProviderFact]
+    public async Task A_change_whose_commit_fails_is_never_delivered()
+    {
+        var added = (await _f.Tenant.Client.DataAsync(CartData.Add, new { clinicId = _f.ClinicId, lines = new[] { CartData.GoodLine(_f.Patients[0], _f.Prescriber, _f.Catalog.SemaEast) } })).At("cartLinesAdd.cart");
+        var (cartId, lineId) = (added.GetProperty("id").GetString()!, added.At("lines.nodes.0.id").GetString()!);
+        await using var ws = await ConnectAsync();
+        await ws.SubscribeAsync("cart", CartChanges, new { cartId });
+        await SubscribedAsync(1);
+
+        // The same edit twice: counted, to find its commit; then with the commit failing.
+        int commit;
+        using (var counted = _fault.Count())
+        {
+            await _f.Tenant.Client.DataAsync(CartData.Update, new { cartId, lines = new[] { new { lineId, quantity = 2 } } });
+            commit = counted.Commands.Select((c, i) => (c.Kind, N: i + 1)).Last(c => c.Kind == CommandKind.Commit).N;
+        }
+
+        var first = await NextAsync(ws, "cart", "cartChanged");
+        using (var failing = _fault.Arm(commit))
+        {
+            var response = await _f.Tenant.Client.PostAsync(CartData.Update, new { cartId, lines = new[] { new { lineId, quantity = 3 } } });
+            Assert.NotNull(failing.Struck);
+            Assert.True(response.HasErrors, response.Raw);
+        }
+
+        await _f.Tenant.Client.DataAsync(CartData.Update, new { cartId, lines = new[] { new { lineId, quantity = 4 } } });
+        var next = await NextAsync(ws, "cart", "cartChanged");
+
+        // The failed edit never existed: the next delivery is the one after, one version on.
+        Assert.Equal(first.GetProperty("version").GetInt32() + 1, next.GetProperty("version").GetInt32());
     }
 
     [ProviderFact]
