@@ -19,8 +19,30 @@ public sealed class EventCommits
     /// <summary>Raised after commit with (organization, last position written).</summary>
     public event Action<long, long>? Committed;
 
-    /// <summary>Tells the listeners of this instance that an organization's log reaches <paramref name="position"/>.</summary>
-    public void Announce(long organizationId, long position) => Committed?.Invoke(organizationId, position);
+    /// <summary>
+    /// Tells the listeners of this instance that an organization's log reaches <paramref name="position"/>. The change
+    /// has committed whatever a listener does: one that throws is skipped (listeners only wake readers, and every reader
+    /// also polls the log), so an announcement can never turn a committed change into a failed request.
+    /// </summary>
+    public void Announce(long organizationId, long position)
+    {
+        if (Committed is not { } listeners)
+        {
+            return;
+        }
+
+        foreach (var listener in listeners.GetInvocationList().Cast<Action<long, long>>())
+        {
+            try
+            {
+                listener(organizationId, position);
+            }
+            catch (Exception)
+            {
+                // See above: the poll delivers what this listener would have woken.
+            }
+        }
+    }
 
     internal static void Placed(DbContext db, long organizationId, long position)
     {
