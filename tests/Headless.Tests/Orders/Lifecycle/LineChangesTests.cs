@@ -26,6 +26,7 @@ public abstract class LineChangesTests(DatabaseProvider provider, PostgresServer
 {
     private readonly SqlLog _sql = new();
     private readonly OutboxLeaseFault _leaseFault = new();
+    private readonly Headless.Tests.Payments.OrderSaveConflicts _conflicts = new();
     private CartFixture _f = null!;
     private int _nextPatient;
 
@@ -33,6 +34,7 @@ public abstract class LineChangesTests(DatabaseProvider provider, PostgresServer
     {
         services.AddSingleton<IInterceptor>(_sql);
         services.AddSingleton<IInterceptor>(_leaseFault);
+        services.AddSingleton<IInterceptor>(_conflicts);
     }
 
     protected override async Task InitializeAppAsync() => _f = await CartData.CreateAsync(App, 10);
@@ -102,6 +104,13 @@ public abstract class LineChangesTests(DatabaseProvider provider, PostgresServer
         GlobalId.TryDecode(offering, "Offering", out var id);
         await using var db = App.Database.CreatePlatformContext();
         return (await db.Offerings.AsNoTracking().SingleAsync(o => o.Id == id)).Stock;
+    }
+
+    /// <summary>The lines in the order their audit events were written.</summary>
+    private async Task<List<long>> TrailOrderAsync(IReadOnlyCollection<long> lineIds)
+    {
+        await using var db = App.Database.CreatePlatformContext();
+        return await db.OrderLineEvents.IgnoreQueryFilters().AsNoTracking().Where(e => lineIds.Contains(e.OrderLineId)).OrderBy(e => e.Id).Select(e => e.OrderLineId).ToListAsync();
     }
 
     private static JsonElement Payload(DomainEvent e) => JsonDocument.Parse(e.Payload).RootElement;
@@ -194,7 +203,7 @@ public abstract class LineChangesTests(DatabaseProvider provider, PostgresServer
 
         Assert.Null(await Decisions.CancelByClinicAsync(o.Lines[0], null, default));
         var told = Assert.Single(await OutboxAsync(LineOutbox.CancelAtPharmacyKind));
-        Assert.Equal(LineOutbox.CancelAtPharmacyKey(o.Lines[0]), told.Key);
+        Assert.Equal(LineOutbox.CancelAtPharmacyKey(o.Lines[0], (await TrailAsync(o.Lines[0])).Last(e => e.ToStatus == OrderLineStatus.Cancelled).Sequence), told.Key);
         Assert.Equal(stock - 1, await StockAsync(_f.Catalog.SemaEast));
 
         // Cancelling again changes nothing and tells nobody twice.
@@ -256,6 +265,41 @@ public abstract class LineChangesTests(DatabaseProvider provider, PostgresServer
     }
 
     [ProviderFact]
+    public async Task A_refused_cancellation_goes_back_to_where_the_lines_own_latest_cancellation_found_it()
+    {
+        var o = await OrderAsync("reinstate-twice", _f.Catalog.SemaEast, _f.Catalog.SemaEast, _f.Catalog.SemaEast);
+
+        // Line 0: cancelled from SUBMITTED and refused; received; cancelled again from RECEIVED. Line 1 is cancelled
+        // from SUBMITTED after that, so the latest cancellation in the whole trail is not line 0's.
+        Assert.Null(await Decisions.CancelByClinicAsync(o.Lines[0], null, default));
+        Assert.True(await Changes.ReinstateAfterRefusedCancellationAsync(o.Lines[0], default));
+        Assert.Equal(OrderLineStatus.Submitted, (await LineAsync(o.Lines[0])).Status);
+        await ChangeAsync(o.Lines[0], Pharmacy(OrderLineStatus.Received));
+        Assert.Null(await Decisions.CancelByClinicAsync(o.Lines[0], null, default));
+        Assert.Null(await Decisions.CancelByClinicAsync(o.Lines[1], null, default));
+
+        Assert.True(await Changes.ReinstateAfterRefusedCancellationAsync(o.Lines[0], default));
+
+        Assert.Equal(OrderLineStatus.Received, (await LineAsync(o.Lines[0])).Status);
+        Assert.Equal(OrderLineStatus.Cancelled, (await LineAsync(o.Lines[1])).Status);
+    }
+
+    [ProviderFact]
+    public async Task A_payment_record_that_loses_its_save_to_another_settlement_is_false_and_changes_nothing()
+    {
+        var o = await OrderAsync("record-race", _f.Catalog.SemaEast);
+        var before = await ReadOrderAsync(o.Id);
+
+        _conflicts.Arm(o.Id, 1);
+        Assert.False(await Changes.RecordCaptureAsync(o.Id, [o.Lines[0]], default));
+        Assert.Equal(0, _conflicts.Left);
+
+        var after = await ReadOrderAsync(o.Id);
+        Assert.Equal((PaymentStatus.Authorized, 0L, LinePaymentStatus.Authorized, before.Lines[0].Sequence), (after.PaymentStatus, after.CapturedAmount, after.Lines[0].PaymentStatus, after.Lines[0].Sequence));
+        Assert.True(await Changes.RecordCaptureAsync(o.Id, [o.Lines[0]], default));
+    }
+
+    [ProviderFact]
     public async Task An_authorization_moves_every_line_to_submitted_in_position_order_with_its_events()
     {
         var o = await OrderAsync("authorized", _f.Catalog.SemaEast, _f.Catalog.TestoEast, _f.Catalog.SemaWest);
@@ -267,6 +311,8 @@ public abstract class LineChangesTests(DatabaseProvider provider, PostgresServer
             var audit = Assert.Single(await TrailAsync(line.Id));
             Assert.Equal((EventSource.Payment, OrderLineStatus.PendingPayment, OrderLineStatus.Submitted, line.Sequence), (audit.Source, audit.FromStatus, audit.ToStatus, audit.Sequence));
         }
+
+        Assert.Equal(o.Lines, await TrailOrderAsync(o.Lines));
 
         var events = await EventsAsync(o.Id);
         Assert.Equal(
@@ -290,6 +336,8 @@ public abstract class LineChangesTests(DatabaseProvider provider, PostgresServer
             var audit = Assert.Single(await TrailAsync(line.Id));
             Assert.Equal((EventSource.Payment, OrderLineStatus.PendingPayment, OrderLineStatus.PaymentFailed, "card_declined", line.Sequence), (audit.Source, audit.FromStatus, audit.ToStatus, audit.ReasonCode, audit.Sequence));
         }
+
+        Assert.Equal(o.Lines, await TrailOrderAsync(o.Lines));
 
         var events = await EventsAsync(o.Id);
         Assert.Equal([EventTypes.OrderCreated, EventTypes.OrderPaymentFailed, EventTypes.OrderLineStatusChanged, EventTypes.OrderLineStatusChanged], events.Select(e => e.Type));
