@@ -58,6 +58,16 @@ public sealed class CancelRefusedTests
         Assert.Equal("CANCEL_REFUSED", line.At("statusReason.code").GetString());
         var last = line.At("events.nodes").EnumerateArray().Last();
         Assert.Equal(("PHARMACY", "CANCELLED", "SUBMITTED"), (last.GetProperty("source").GetString(), last.GetProperty("from").GetString(), last.GetProperty("to").GetString()));
+
+        // The clinic may try again (the line is still before compounding): a new cancellation, told to the pharmacy
+        // under a key of its own, so the pharmacy judges it afresh instead of replaying its first answer.
+        var again = (await c.DataAsync(Cancel, new { lineId })).GetProperty("orderLineCancel");
+        Assert.Empty(again.UserErrorCodes());
+        Assert.Equal("CANCELLED", again.At("line.status").GetString());
+        Assert.Equal(1, await processor.DrainOnceAsync("w", default));
+        Assert.Equal(2, adapter.CancelCalls);
+        Assert.Equal(2, adapter.Keys.Distinct().Count());
+        Assert.Equal("SUBMITTED", (await c.DataAsync(Line, new { id = lineId })).At("node.status").GetString());
     }
 
     private sealed class RefusingAdapter : IPharmacyAdapter
@@ -66,12 +76,15 @@ public sealed class CancelRefusedTests
 
         public int CancelCalls => _cancelCalls;
 
+        public System.Collections.Concurrent.ConcurrentQueue<string> Keys { get; } = new();
+
         public Task<PartnerSubmission> SubmitAsync(Pharmacy pharmacy, PartnerOrderDocument document, string idempotencyKey, CancellationToken ct) =>
             Task.FromResult(new PartnerSubmission("REF-1"));
 
         public Task<bool> CancelLineAsync(Pharmacy pharmacy, string reference, string lineNumber, string idempotencyKey, CancellationToken ct)
         {
             Interlocked.Increment(ref _cancelCalls);
+            Keys.Enqueue(idempotencyKey);
             return Task.FromResult(false);
         }
     }

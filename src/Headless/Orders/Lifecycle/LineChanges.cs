@@ -217,7 +217,7 @@ public sealed class LineChanges(HeadlessDatabase database, OutboxProcessor outbo
         LineEvents.StatusChanged(db, line, result.FromStatus, signal.Source, now, await PatientRefsAsync(db, [line], ct));
         if (result.Outcome == LineOutcome.Moved && result.ToStatus == OrderLineStatus.Cancelled && signal.Source == EventSource.Clinic)
         {
-            OutboxQueue.Enqueue(db, LineOutbox.CancelAtPharmacyKind, LineOutbox.CancelAtPharmacyKey(line.Id), new CancelPartnerLine(line.Id), line.OrganizationId, now);
+            OutboxQueue.Enqueue(db, LineOutbox.CancelAtPharmacyKind, LineOutbox.CancelAtPharmacyKey(line.Id, line.Sequence), new CancelPartnerLine(line.Id), line.OrganizationId, now);
         }
 
         return result;

@@ -19,5 +19,10 @@ public static class LineOutbox
     /// <summary>One settlement per deciding change: the line's sequence after the change makes the key unique.</summary>
     public static string SettleKey(long lineId, int sequence) => $"order-line-{lineId}-{sequence}-settle";
 
-    public static string CancelAtPharmacyKey(long lineId) => $"order-line-{lineId}-cancel";
+    /// <summary>
+    /// One message per clinic cancellation, keyed by the line's sequence after it: a line whose cancellation the pharmacy
+    /// refused can be cancelled again, and the pharmacy, which sees the key as the request's idempotency key, judges the
+    /// new request instead of replaying its refusal.
+    /// </summary>
+    public static string CancelAtPharmacyKey(long lineId, int sequence) => $"order-line-{lineId}-{sequence}-cancel";
 }
