@@ -162,6 +162,13 @@ public sealed class WebhookDelivery : IEntity, ITenantOwned
         }
     }
 
+    /// <summary>Not attempted now: an earlier delivery of the endpoint goes first; this one looks again at <paramref name="at"/>.</summary>
+    internal void Wait(DateTimeOffset at)
+    {
+        Version++;
+        NextAttemptAt = at;
+    }
+
     /// <summary>Given up without an attempt (the endpoint is disabled).</summary>
     internal void Abandon()
     {

@@ -16,8 +16,9 @@ namespace Headless.Webhooks;
 /// connection time. Any 2xx is success; 410 disables the endpoint; anything else is retried on the delivery's own
 /// schedule (<see cref="WebhooksOptions.EffectiveRetrySchedule"/>, stretched by up to 20% at random, and never sooner
 /// than a 429/502/503/504's Retry-After), until the schedule runs out or the endpoint has failed for
-/// <see cref="WebhooksOptions.DisableAfter"/>. While an earlier delivery of the same endpoint is due or in flight, a
-/// later one waits, so a healthy endpoint receives its events in log order.
+/// <see cref="WebhooksOptions.DisableAfter"/>. While an earlier delivery of the same endpoint is still on its way, a
+/// later one waits for it, so an endpoint receives its events in log order, also when it comes back after an outage:
+/// the first success after failures brings every waiting delivery forward, and they leave in order.
 /// </summary>
 internal sealed class WebhookSender(
     HeadlessDatabase database,
@@ -33,7 +34,7 @@ internal sealed class WebhookSender(
     /// <summary>How long a later delivery waits before looking again whether the earlier one has gone.</summary>
     internal static readonly TimeSpan OrderWait = TimeSpan.FromSeconds(1);
 
-    /// <summary>An earlier delivery due for longer than this no longer holds later ones back (its message is stuck).</summary>
+    /// <summary>An earlier delivery overdue by longer than this no longer holds later ones back (its message is stuck).</summary>
     internal static readonly TimeSpan OrderWindow = TimeSpan.FromMinutes(10);
 
     /// <summary>The longest Retry-After honoured.</summary>
@@ -66,13 +67,22 @@ internal sealed class WebhookSender(
             throw new OutboxRescheduleException(due, "NotDue");
         }
 
-        var blocked = await db.Set<WebhookDelivery>().IgnoreQueryFilters().AnyAsync(
-            d => d.EndpointId == delivery.EndpointId && d.Id != delivery.Id && d.Status == WebhookDeliveryStatus.Pending
-                && d.EventPosition < delivery.EventPosition && d.NextAttemptAt <= now && d.NextAttemptAt > now - OrderWindow,
-            ct);
-        if (blocked)
+        // Strict order per endpoint: while an earlier event's delivery is still on its way (in flight, due, or waiting for
+        // a retry because the endpoint fails), this one waits for it; it tries again when that one has next moved.
+        // An earlier delivery whose time passed long ago is stuck (its message was lost or parked) and holds nothing back.
+        var stuck = now - OrderWindow;
+        var earlier = await db.Set<WebhookDelivery>().IgnoreQueryFilters()
+            .Where(d => d.EndpointId == delivery.EndpointId && d.Id != delivery.Id && d.Status == WebhookDeliveryStatus.Pending
+                && d.EventPosition < delivery.EventPosition && d.NextAttemptAt >= stuck)
+            .OrderBy(d => d.NextAttemptAt)
+            .Select(d => d.NextAttemptAt)
+            .FirstOrDefaultAsync(ct);
+        if (earlier is { } moves)
         {
-            throw new OutboxRescheduleException(now + OrderWait, "WaitingForEarlierDelivery");
+            var wait = moves > now ? moves + OrderWait : now + OrderWait;
+            delivery.Wait(wait);
+            await SaveAsync(db, delivery, ct);
+            throw new OutboxRescheduleException(wait, "WaitingForEarlierDelivery");
         }
 
         var trigger = delivery.NextTrigger;
