@@ -106,9 +106,10 @@ public sealed class WebhookEndpointTests : IAsyncLifetime
     [Fact]
     public async Task During_a_rotation_both_secrets_sign_the_new_one_first_and_after_the_overlap_only_the_new_one()
     {
-        // The StandardWebhooks package checks the timestamp against the system clock: run this one on the real time.
-        _app.Clock.SetUtcNow(DateTimeOffset.UtcNow);
         var f = await CartData.CreateAsync(_app, 3, "Crm Rotation");
+
+        // The StandardWebhooks package checks the timestamp against the system clock: deliver on the real time.
+        _app.Clock.SetUtcNow(DateTimeOffset.UtcNow);
         var (id, oldSecret) = await WebhookHarness.CreateEndpointAsync(f.Tenant.Client, _receiver.Url(), ["order.created"]);
         var rotated = (await f.Tenant.Client.DataAsync(Rotate, new { id })).GetProperty("webhookEndpointRotateSecret");
         var newSecret = rotated.GetProperty("secret").GetString()!;
