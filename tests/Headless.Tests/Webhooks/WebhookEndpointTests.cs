@@ -242,6 +242,40 @@ public sealed class WebhookEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_receiver_that_does_not_answer_within_15_seconds_is_a_timed_out_attempt()
+    {
+        var f = await CartData.CreateAsync(_app, 1, "Crm Timeout Org");
+        var (id, _) = await WebhookHarness.CreateEndpointAsync(f.Tenant.Client, _receiver.Url(), ["order.created"]);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _receiver.Before = n => n == 1 ? release.Task : Task.CompletedTask;
+        await WebhookHarness.CheckOutAsync(f, lines: 1);
+        await _app.Services.GetRequiredService<WebhookFanout>().RunOnceAsync();
+
+        var drain = WebhookHarness.DeliverAsync(_app);
+        using (var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            while (_receiver.Received.Count == 0)
+            {
+                await Task.Delay(20, patience.Token);
+            }
+        }
+
+        // 14 seconds on the service's clock are not enough to give up; 15 are.
+        await Task.Delay(100);
+        _app.Clock.Advance(TimeSpan.FromSeconds(14));
+        await Task.Delay(200);
+        Assert.False(drain.IsCompleted);
+        _app.Clock.Advance(TimeSpan.FromSeconds(1));
+        await drain.WaitAsync(TimeSpan.FromSeconds(30));
+        release.SetResult();
+
+        var attempt = (await WebhookHarness.EndpointAsync(f.Tenant.Client, id)).At("deliveries.nodes.0.attempts.0");
+        Assert.Equal("TIMEOUT", attempt.GetProperty("errorClass").GetString());
+        Assert.Equal(JsonValueKind.Null, attempt.GetProperty("statusCode").ValueKind);
+        Assert.Equal(15_000, attempt.GetProperty("durationMs").GetInt32());
+    }
+
+    [Fact]
     public async Task Another_organizations_endpoints_and_deliveries_are_not_found()
     {
         var a = (await _app.CreateTenantAsync("Crm Alpha Org")).Client;

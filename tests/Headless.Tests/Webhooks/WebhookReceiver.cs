@@ -31,6 +31,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>The answer to the n-th request (1-based); 204 unless set.</summary>
     public Func<int, ReceivedWebhook, ReceiverAnswer> Script { get; set; } = (_, _) => new ReceiverAnswer(204);
 
+    /// <summary>Awaited before answering the n-th request: a receiver that hangs.</summary>
+    public Func<int, Task>? Before { get; set; }
+
     public IReadOnlyList<ReceivedWebhook> Received => [.. _received];
 
     public Uri BaseAddress { get; private set; } = null!;
@@ -51,7 +54,13 @@ public sealed class WebhookReceiver : IAsyncDisposable
             var h = http.Request.Headers;
             var received = new ReceivedWebhook(http.Request.Path, h["webhook-id"], h["webhook-timestamp"], h["webhook-signature"], http.Request.ContentType, body);
             receiver._received.Enqueue(received);
-            var answer = receiver.Script(Interlocked.Increment(ref receiver._count), received);
+            var n = Interlocked.Increment(ref receiver._count);
+            if (receiver.Before is { } before)
+            {
+                await before(n);
+            }
+
+            var answer = receiver.Script(n, received);
             http.Response.StatusCode = answer.Status;
             if (answer.RetryAfterSeconds is { } seconds)
             {
