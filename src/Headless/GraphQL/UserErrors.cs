@@ -66,6 +66,18 @@ public enum UserErrorCode
     [Description("The order line has gone too far to be cancelled (the pharmacy started compounding), or is already closed.")]
     LineNotCancellable,
 
+    [Description("The webhook URL leads to a private, loopback, link-local or metadata address, or does not resolve; webhooks only go to public internet addresses.")]
+    DestinationNotAllowed,
+
+    [Description("The webhook payloadQuery selects patient data (a name, date of birth, address, SIG or free-text message); the message names the field.")]
+    PhiNotAllowed,
+
+    [Description("The webhook payloadQuery is not a valid document over the webhook event (the message says why).")]
+    InvalidPayloadQuery,
+
+    [Description("The webhook endpoint is disabled; enable it first.")]
+    EndpointDisabled,
+
     [Description("Concurrent changes kept the request from completing within its retry budget; nothing was changed. Send the same request again (for a checkout, with the same idempotency key).")]
     BusyRetry,
 }

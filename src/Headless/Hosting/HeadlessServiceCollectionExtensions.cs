@@ -20,6 +20,7 @@ using Headless.Prescribers;
 using Headless.RateLimiting;
 using Headless.Secrets;
 using Headless.Transport;
+using Headless.Webhooks;
 using Headless.Carts.Validation;
 
 namespace Headless.Hosting;
@@ -57,6 +58,7 @@ public static class HeadlessServiceCollectionExtensions
         services.AddOutbox();
         services.AddEvents();
         services.AddPartnerEvents();
+        services.AddWebhooks();
         services.AddDemo();
         return services;
     }

@@ -107,6 +107,16 @@ public sealed class OutboxMessage : IEntity
         NextAttemptAt = now + backOff;
     }
 
+    /// <summary>Keeps the message pending until <paramref name="at"/>, as its handler asked; not subject to the outbox's attempt limit.</summary>
+    public void Reschedule(string reason, DateTimeOffset at)
+    {
+        Attempts++;
+        LastError = reason.Length > 500 ? reason[..500] : reason;
+        LeasedUntil = null;
+        LeaseOwner = null;
+        NextAttemptAt = at;
+    }
+
     /// <summary>Puts a parked message back in line (an operator or brand asked for a retry).</summary>
     public void Requeue(DateTimeOffset now)
     {

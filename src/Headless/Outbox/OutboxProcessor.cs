@@ -192,6 +192,7 @@ public sealed class OutboxProcessor(
     private async Task<bool> DeliverAsync(OutboxMessage message, string workerId, OutboxOptions o, CancellationToken ct)
     {
         string? error;
+        DateTimeOffset? rescheduleAt = null;
         try
         {
             await using var scope = scopes.CreateAsyncScope();
@@ -217,6 +218,11 @@ public sealed class OutboxProcessor(
         {
             return false;
         }
+        catch (OutboxRescheduleException ex)
+        {
+            error = ex.Reason;
+            rescheduleAt = ex.At;
+        }
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
         {
             error = TimeoutError;
@@ -231,17 +237,21 @@ public sealed class OutboxProcessor(
         {
             message.Complete(now);
         }
+        else if (rescheduleAt is { } at)
+        {
+            message.Reschedule(error, at);
+        }
         else
         {
             message.Fail(error, BackOff(message.Attempts + 1, o, Random.Shared.NextDouble()), o.MaxAttempts, now);
         }
 
-        await RecordAsync(message, workerId);
+        await RecordAsync(message, workerId, rescheduled: rescheduleAt is not null);
         return true;
     }
 
     /// <summary>Writes the outcome in one statement that applies only while <paramref name="workerId"/> still holds the lease.</summary>
-    private async Task RecordAsync(OutboxMessage m, string workerId)
+    private async Task RecordAsync(OutboxMessage m, string workerId, bool rescheduled)
     {
         // Not the shutdown token: an outcome already obtained is worth writing (a lost write only means one more delivery).
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -268,6 +278,11 @@ public sealed class OutboxProcessor(
             else if (m.Status == OutboxStatus.Parked)
             {
                 logger.LogError("Outbox message {MessageId} of kind {Kind} parked after {Attempts} attempts; last error {Error}", m.Id, m.Kind, m.Attempts, m.LastError);
+            }
+            else if (rescheduled)
+            {
+                // The handler keeps its own schedule and logs its own failures.
+                logger.LogDebug("Outbox message {MessageId} of kind {Kind} rescheduled ({Reason}) to {NextAttemptAt}", m.Id, m.Kind, m.LastError, m.NextAttemptAt);
             }
             else if (m.Status == OutboxStatus.Pending)
             {

@@ -41,6 +41,11 @@ public sealed class HeadlessApp : WebApplicationFactory<Program>
             // Tests drive the outbox with OutboxProcessor.DrainOnceAsync; the background worker would race them.
             ["Headless:Outbox:Enabled"] = "false",
 
+            // Tests fan events out into webhook deliveries with WebhookFanout.RunOnceAsync, and their receivers listen on
+            // 127.0.0.1 over http; Webhooks/WebhookDestinationTests turn the guard back on.
+            ["Headless:Webhooks:FanoutEnabled"] = "false",
+            ["Headless:Webhooks:AllowPrivateDestinations"] = "true",
+
             // The fake clock stands still, so request and cost buckets would never refill across a test class;
             // Security/RateLimitTests turn them on and move the clock.
             ["Headless:RateLimits:Enabled"] = "false",

@@ -11,11 +11,21 @@ namespace Headless.Tests.Infrastructure;
 /// </summary>
 public static class NodeScripts
 {
-    private static readonly Lazy<string?> Folder = new(() =>
+    /// <summary>The graphql-ws client scripts.</summary>
+    public const string WebSockets = "Transport/WebSockets/node";
+
+    /// <summary>The Standard Webhooks verifier script (the standardwebhooks npm package).</summary>
+    public const string Webhooks = "Webhooks/node";
+
+    private static readonly Lazy<string?> Node = new(() =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Select(p => Path.Combine(p, "node")).FirstOrDefault(File.Exists));
+
+    /// <summary>tests/Headless.Tests/{folder}, found above the test binaries.</summary>
+    private static string? Folder(string folder)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            var candidate = Path.Combine(dir.FullName, "tests", "Headless.Tests", "Transport", "WebSockets", "node");
+            var candidate = Path.Combine([dir.FullName, "tests", "Headless.Tests", .. folder.Split('/')]);
             if (Directory.Exists(candidate))
             {
                 return candidate;
@@ -23,22 +33,24 @@ public static class NodeScripts
         }
 
         return null;
-    });
+    }
 
-    private static readonly Lazy<string?> Node = new(() =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Select(p => Path.Combine(p, "node")).FirstOrDefault(File.Exists));
+    public static string? SkipReason => SkipReasonFor(WebSockets, "graphql-ws");
 
-    public static string? SkipReason =>
+    public static string? SkipReasonFor(string folder, string package) =>
         string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase) ? null
         : Node.Value is null ? "No node on PATH (install Node.js; .ci/run does)."
-        : Folder.Value is null || !Directory.Exists(Path.Combine(Folder.Value, "node_modules", "graphql-ws")) ? "The Node test packages are not installed: run `npm ci` in tests/Headless.Tests/Transport/WebSockets/node (.ci/run does)."
+        : Folder(folder) is not { } path || !Directory.Exists(Path.Combine(path, "node_modules", package)) ? $"The Node test packages are not installed: run `npm ci` in tests/Headless.Tests/{folder} (.ci/run does)."
         : null;
 
-    /// <summary>Starts a script; its stdout lines (JSON) arrive on <see cref="NodeProcess.Lines"/>.</summary>
-    public static NodeProcess Start(string script, params string[] args)
+    /// <summary>Starts a script of the graphql-ws folder; its stdout lines (JSON) arrive on <see cref="NodeProcess.Lines"/>.</summary>
+    public static NodeProcess Start(string script, params string[] args) => StartIn(WebSockets, script, args);
+
+    /// <summary>Starts a script of tests/Headless.Tests/{folder}.</summary>
+    public static NodeProcess StartIn(string folder, string script, params string[] args)
     {
-        var folder = Folder.Value ?? throw new InvalidOperationException("tests/Headless.Tests/Transport/WebSockets/node not found.");
-        var info = new ProcessStartInfo(Node.Value ?? "node") { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
+        var path = Folder(folder) ?? throw new InvalidOperationException($"tests/Headless.Tests/{folder} not found.");
+        var info = new ProcessStartInfo(Node.Value ?? "node") { WorkingDirectory = path, RedirectStandardOutput = true, RedirectStandardError = true };
         info.ArgumentList.Add(script);
         foreach (var a in args)
         {
@@ -126,8 +138,15 @@ public sealed class NodeProcess : IAsyncDisposable
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
 public sealed class NodeFactAttribute : FactAttribute
 {
+    /// <summary>Needs the graphql-ws packages.</summary>
     public NodeFactAttribute()
     {
         Skip = NodeScripts.SkipReason;
+    }
+
+    /// <summary>Needs <paramref name="package"/> installed in tests/Headless.Tests/<paramref name="folder"/>.</summary>
+    public NodeFactAttribute(string folder, string package)
+    {
+        Skip = NodeScripts.SkipReasonFor(folder, package);
     }
 }

@@ -71,6 +71,7 @@ public static class IsolationSeed
         var open = await AddAsync(c, clinic, [CartData.GoodLine(patients[2], prescriber, catalog.SemaEast)]);
         await ValidateAsync(c, open.CartId);
 
+        var (endpoint, delivery) = await WebhookAsync(app, c);
         var (parked, pending) = await OutboxAsync(app, tenant.OrganizationId);
         var auditEvent = await AuditEventAsync(app, tenant.OrganizationId);
         var ids = new Dictionary<string, IReadOnlyList<(string, string)>>
@@ -86,6 +87,8 @@ public static class IsolationSeed
             [OutboxMessageType.TypeName] = [("parked", parked), ("pending", pending)],
             [Headless.Audit.AuditEvent.TypeName] = [("event", auditEvent)],
             [Headless.Events.EventType.TypeName] = [("event", await LogEventAsync(app, tenant.OrganizationId))],
+            [Headless.Webhooks.WebhookEndpointType.TypeName] = [("endpoint", endpoint)],
+            [Headless.Webhooks.WebhookDeliveryType.TypeName] = [("delivery", delivery)],
         };
         return new SeededTenant(tenant, ids);
     }
@@ -102,6 +105,22 @@ public static class IsolationSeed
         var cart = (await c.DataAsync(Validate, new { cartId })).At("cartValidate.cart");
         Assert.True(cart.GetProperty("checkoutReady").GetBoolean(), cart.GetRawText());
         return cart.GetProperty("version").GetInt32();
+    }
+
+    /// <summary>
+    /// A webhook endpoint (to a port nothing listens on; no test drains these deliveries) and its delivery of a test
+    /// event, created before the orders so that the organization's later events are fanned out to it only when a test asks.
+    /// </summary>
+    private static async Task<(string Endpoint, string Delivery)> WebhookAsync(HeadlessApp app, GraphQLClient c)
+    {
+        var created = (await c.DataAsync(
+            "mutation($input: WebhookEndpointCreateInput!) { webhookEndpointCreate(input: $input) { endpoint { id } userErrors { code } } }",
+            new { input = new { url = "http://127.0.0.1:9/isolation", eventTypes = new[] { "order_line.status_changed" } } })).GetProperty("webhookEndpointCreate");
+        Assert.Empty(created.UserErrorCodes());
+        var endpoint = created.At("endpoint.id").GetString()!;
+        var test = (await c.DataAsync("mutation($id: ID!) { webhookEndpointTest(endpointId: $id) { delivery { id } userErrors { code } } }", new { id = endpoint })).GetProperty("webhookEndpointTest");
+        Assert.Empty(test.UserErrorCodes());
+        return (endpoint, test.At("delivery.id").GetString()!);
     }
 
     /// <summary>The organization's two partner-order submissions: the first parked (as after failing too often), the second pending.</summary>

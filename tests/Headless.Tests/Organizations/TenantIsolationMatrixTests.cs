@@ -58,6 +58,14 @@ public sealed class TenantIsolationMatrixTests : IAsyncLifetime
         ["Mutation.outboxMessageRetry(id)"] = "OutboxMessage",
         ["Subscription.orderLineStatusChanged(lineId)"] = "OrderLine",
         ["CartLineUpdateInput.lineId"] = "CartLine",
+        ["Mutation.webhookEndpointUpdate(id)"] = "WebhookEndpoint",
+        ["Mutation.webhookEndpointDisable(id)"] = "WebhookEndpoint",
+        ["Mutation.webhookEndpointEnable(id)"] = "WebhookEndpoint",
+        ["Mutation.webhookEndpointDelete(id)"] = "WebhookEndpoint",
+        ["Mutation.webhookEndpointRotateSecret(id)"] = "WebhookEndpoint",
+        ["Mutation.webhookEndpointReplay(endpointId)"] = "WebhookEndpoint",
+        ["Mutation.webhookEndpointTest(endpointId)"] = "WebhookEndpoint",
+        ["Mutation.webhookDeliveryRetry(deliveryId)"] = "WebhookDelivery",
 
         // Any object's ID filters the audit trail; a patient's is the usual one.
         ["AuditEventFilter.objectId"] = "Patient",

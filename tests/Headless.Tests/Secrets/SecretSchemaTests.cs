@@ -10,9 +10,22 @@ public sealed partial class SecretSchemaTests
 {
     /// <summary>
     /// Fields allowed to carry a secret, as "Type.field", each with its reason: only a value shown once at creation
-    /// (e.g. a webhook endpoint's signing secret in its create payload). None exists today.
+    /// (e.g. a webhook endpoint's signing secret in its create payload), or a name that only talks about one.
     /// </summary>
-    private static readonly HashSet<string> ShownOnce = [];
+    private static readonly HashSet<string> ShownOnce =
+    [
+        // The new whsec_ secret, returned once by webhookEndpointCreate and webhookEndpointRotateSecret; never stored in plain text.
+        "WebhookEndpointSecretPayload",
+        "WebhookEndpointSecretPayload.secret",
+        "WebhookEndpointSecretPayload.endpoint",
+        "WebhookEndpointSecretPayload.userErrors",
+        "Mutation.webhookEndpointRotateSecret",
+        "Mutation.webhookEndpointRotateSecret(id)",
+
+        // Times, not secrets.
+        "WebhookEndpoint.secretRotatedAt",
+        "WebhookEndpoint.previousSecretExpiresAt",
+    ];
 
     [GeneratedRegex("secret|password|passphrase|private_?key|credential|signing_?key|master_?key", RegexOptions.IgnoreCase)]
     private static partial Regex SecretLike();

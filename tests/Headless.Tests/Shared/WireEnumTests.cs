@@ -13,6 +13,7 @@ using Headless.Orders.Lifecycle;
 using Headless.Outbox;
 using Headless.Shared;
 using Headless.Tests.Infrastructure;
+using Headless.Webhooks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Microsoft.Extensions.DependencyInjection;
@@ -47,6 +48,11 @@ public sealed class WireEnumTests
         [typeof(AuditOperationType)] = ["QUERY", "MUTATION"],
         [typeof(AuditOutcome)] = ["OK", "NOT_FOUND", "REJECTED", "ERROR"],
         [typeof(EventSubjectKind)] = ["ORDER", "ORDER_LINE", "CART"],
+        [typeof(WebhookEndpointStatus)] = ["ENABLED", "DISABLED"],
+        [typeof(WebhookDisabledReason)] = ["MANUAL", "GONE", "FAILING"],
+        [typeof(WebhookDeliveryStatus)] = ["PENDING", "SUCCEEDED", "FAILED"],
+        [typeof(WebhookErrorClass)] = ["HTTP_STATUS", "REDIRECT", "TIMEOUT", "CONNECTION", "DESTINATION_NOT_ALLOWED", "PAYLOAD", "SECRET_UNAVAILABLE"],
+        [typeof(WebhookAttemptTrigger)] = ["SCHEDULED", "MANUAL"],
     };
 
     /// <summary>The GraphQL enum of each status enum, by name; the partner order status is not in the schema.</summary>
@@ -66,6 +72,11 @@ public sealed class WireEnumTests
         [typeof(AuditOperationType)] = "AuditOperationType",
         [typeof(AuditOutcome)] = "AuditOutcome",
         [typeof(EventSubjectKind)] = "EventSubjectType",
+        [typeof(WebhookEndpointStatus)] = "WebhookEndpointStatus",
+        [typeof(WebhookDisabledReason)] = "WebhookDisabledReason",
+        [typeof(WebhookDeliveryStatus)] = "WebhookDeliveryStatus",
+        [typeof(WebhookErrorClass)] = "WebhookErrorClass",
+        [typeof(WebhookAttemptTrigger)] = "WebhookAttemptTrigger",
     };
 
     public static TheoryData<Type> Enums => [.. Documented.Keys];
