@@ -2,8 +2,8 @@
 # Mutation testing with Stryker.NET (local tool, .config/dotnet-tools.json) of one capability or one file of
 # src/Headless, against the SQLite tests. Not part of CI: run it for the code you touch (README "Mutation testing").
 #
-#   .ci/mutation.sh CAPABILITY [options]   mutate src/Headless/CAPABILITY/**/*.cs, e.g. Tracking
-#   .ci/mutation.sh FILE [options]         mutate one file, e.g. src/Headless/Tracking/LineLifecycle.cs
+#   .ci/mutation.sh CAPABILITY [options]   mutate src/Headless/CAPABILITY/**/*.cs, e.g. Orders
+#   .ci/mutation.sh FILE [options]         mutate one file, e.g. src/Headless/Orders/Lifecycle/LineLifecycle.cs
 #
 # Options:
 #   --tests FILTER      the tests to run, in `dotnet test --filter` syntax
