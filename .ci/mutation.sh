@@ -13,7 +13,7 @@
 #   --level LEVEL       Stryker mutation level (default Standard)
 #   -- ARGS...          passed to dotnet stryker as they are
 #
-# String mutations (message texts) are ignored; see stryker-config.json. PostgreSQL tests are turned off
+# String mutations (message texts) are ignored; see .ci/stryker-config.json. PostgreSQL tests are turned off
 # (HEADLESS_TEST_POSTGRES=off). Reports (html, json, cleartext) go to StrykerOutput/<target>-<time>/reports,
 # and a one-line score summary per file is printed at the end.
 set -euo pipefail
@@ -81,7 +81,7 @@ started=$SECONDS
 (
   cd tests/Headless.Tests
   dotnet stryker \
-    --config-file "$repo_root/stryker-config.json" \
+    --config-file "$repo_root/.ci/stryker-config.json" \
     --project Headless.csproj \
     --mutate "$mutate" \
     --test-case-filter "$filter" \

@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using GraphQL;
-using Headless.Data;
 using Headless.Carts.Validation;
+using Headless.Data;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Headless.Benchmarks;

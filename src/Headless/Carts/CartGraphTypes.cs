@@ -1,5 +1,6 @@
 using GraphQL;
 using GraphQL.Types;
+using Headless.Carts.Validation;
 using Headless.Catalog;
 using Headless.Clinics;
 using Headless.Data;
@@ -7,7 +8,6 @@ using Headless.GraphQL;
 using Headless.Patients;
 using Headless.Prescribers;
 using Headless.Shared;
-using Headless.Carts.Validation;
 using Microsoft.EntityFrameworkCore;
 
 namespace Headless.Carts;

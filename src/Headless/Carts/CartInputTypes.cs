@@ -1,7 +1,7 @@
 using GraphQL.Types;
+using Headless.Carts.Validation;
 using Headless.GraphQL;
 using Headless.Shared;
-using Headless.Carts.Validation;
 
 namespace Headless.Carts;
 

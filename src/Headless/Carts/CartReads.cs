@@ -1,6 +1,6 @@
+using Headless.Carts.Validation;
 using Headless.Catalog;
 using Headless.Data;
-using Headless.Carts.Validation;
 using Microsoft.EntityFrameworkCore;
 
 namespace Headless.Carts;

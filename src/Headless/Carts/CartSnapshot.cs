@@ -1,5 +1,5 @@
-using Headless.Data;
 using Headless.Carts.Validation;
+using Headless.Data;
 using Microsoft.EntityFrameworkCore;
 
 namespace Headless.Carts;

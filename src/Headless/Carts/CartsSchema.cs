@@ -1,8 +1,8 @@
 using GraphQL;
 using GraphQL.Types;
+using Headless.Carts.Validation;
 using Headless.Data;
 using Headless.GraphQL;
-using Headless.Carts.Validation;
 using Microsoft.EntityFrameworkCore;
 
 namespace Headless.Carts;

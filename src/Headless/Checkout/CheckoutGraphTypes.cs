@@ -1,9 +1,9 @@
 using GraphQL;
 using GraphQL.Types;
 using Headless.Carts;
+using Headless.Carts.Validation;
 using Headless.GraphQL;
 using Headless.Orders;
-using Headless.Carts.Validation;
 
 namespace Headless.Checkout;
 

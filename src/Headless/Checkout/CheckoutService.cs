@@ -1,10 +1,10 @@
 using Headless.Carts;
+using Headless.Carts.Validation;
 using Headless.Catalog;
 using Headless.Data;
 using Headless.GraphQL;
 using Headless.Orders;
 using Headless.Payments;
-using Headless.Carts.Validation;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 

@@ -1,8 +1,8 @@
 using Headless.Data;
 using Headless.Orders;
 using Headless.Orders.Lifecycle;
-using Microsoft.EntityFrameworkCore;
 using Headless.Outbox;
+using Microsoft.EntityFrameworkCore;
 
 namespace Headless.Fulfillment;
 

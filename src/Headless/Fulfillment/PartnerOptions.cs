@@ -2,9 +2,9 @@ using System.ComponentModel.DataAnnotations;
 using Headless.Data;
 using Headless.GraphQL;
 using Headless.Orders;
+using Headless.Outbox;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Headless.Outbox;
 
 namespace Headless.Fulfillment;
 

@@ -1,6 +1,7 @@
 using Headless.Audit;
 using Headless.Auth;
 using Headless.Carts;
+using Headless.Carts.Validation;
 using Headless.Catalog;
 using Headless.Checkout;
 using Headless.Clinics;
@@ -8,20 +9,19 @@ using Headless.Data;
 using Headless.Demo;
 using Headless.Events;
 using Headless.Fulfillment;
-using Headless.Outbox;
 using Headless.GraphQL;
 using Headless.Orders;
 using Headless.Organizations;
+using Headless.Outbox;
 using Headless.Partners;
+using Headless.Patients;
 using Headless.Payments;
 using Headless.Payments.Stripe;
-using Headless.Patients;
 using Headless.Prescribers;
 using Headless.RateLimiting;
 using Headless.Secrets;
 using Headless.Transport;
 using Headless.Webhooks;
-using Headless.Carts.Validation;
 
 namespace Headless.Hosting;
 

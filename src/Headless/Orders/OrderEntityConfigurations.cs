@@ -1,8 +1,8 @@
-using Headless.Shared;
 using Headless.Carts;
 using Headless.Clinics;
 using Headless.Data;
 using Headless.Organizations;
+using Headless.Shared;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 

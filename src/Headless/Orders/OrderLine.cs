@@ -1,8 +1,8 @@
 using System.ComponentModel;
 using System.Globalization;
 using Headless.Carts;
-using Headless.Shared;
 using Headless.Orders.Lifecycle;
+using Headless.Shared;
 
 namespace Headless.Orders;
 

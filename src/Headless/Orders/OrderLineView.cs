@@ -4,10 +4,10 @@ using Headless.Catalog;
 using Headless.Clinics;
 using Headless.Data;
 using Headless.GraphQL;
+using Headless.Orders.Lifecycle;
 using Headless.Patients;
 using Headless.Prescribers;
 using Headless.Shared;
-using Headless.Orders.Lifecycle;
 using Microsoft.EntityFrameworkCore;
 
 namespace Headless.Orders;

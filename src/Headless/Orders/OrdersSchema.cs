@@ -1,10 +1,10 @@
-using Headless.Orders.Lifecycle;
 using GraphQL;
 using GraphQL.Types;
 using Headless.Carts;
+using Headless.Carts.Validation;
 using Headless.Data;
 using Headless.GraphQL;
-using Headless.Carts.Validation;
+using Headless.Orders.Lifecycle;
 using Microsoft.EntityFrameworkCore;
 
 namespace Headless.Orders;

@@ -1,8 +1,8 @@
 using Headless.Data;
 using Headless.GraphQL;
+using Headless.Orders.Lifecycle;
 using Headless.Secrets;
 using Headless.Shared;
-using Headless.Orders.Lifecycle;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.EntityFrameworkCore;
 

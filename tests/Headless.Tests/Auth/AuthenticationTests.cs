@@ -24,14 +24,14 @@ public sealed class AuthenticationTests : IAsyncLifetime
     {
         _app = HeadlessApp.Sqlite(
             new Dictionary<string, string?>
-        {
-            ["Headless:Auth:Jwt:Issuer"] = "https://id.brand.test",
-            ["Headless:Auth:Jwt:Audience"] = "headless",
-            ["Headless:Auth:Jwt:SigningKey"] = SigningKey,
-            ["Headless:Auth:Introspection:Endpoint"] = "https://id.brand.test/introspect",
-            ["Headless:Auth:Introspection:ClientId"] = "headless",
-            ["Headless:Auth:Introspection:ClientSecret"] = "s3cret",
-        },
+            {
+                ["Headless:Auth:Jwt:Issuer"] = "https://id.brand.test",
+                ["Headless:Auth:Jwt:Audience"] = "headless",
+                ["Headless:Auth:Jwt:SigningKey"] = SigningKey,
+                ["Headless:Auth:Introspection:Endpoint"] = "https://id.brand.test/introspect",
+                ["Headless:Auth:Introspection:ClientId"] = "headless",
+                ["Headless:Auth:Introspection:ClientSecret"] = "s3cret",
+            },
             s => s.AddHttpClient(IntrospectionAuthenticationHandler.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => _introspection));
         _tenant = await _app.CreateTenantAsync("Auth Org");
     }

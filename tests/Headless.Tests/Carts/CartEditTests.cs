@@ -82,7 +82,9 @@ public abstract class CartEditTests(DatabaseProvider provider, PostgresServer? p
     {
         var clinic = await TestData.CreateAsync(C, TestData.ClinicCreate, "clinicCreate", new
         {
-            name = "Fast Clinic", npi = TestData.ValidNpi, routingPreference = "FASTEST",
+            name = "Fast Clinic",
+            npi = TestData.ValidNpi,
+            routingPreference = "FASTEST",
             shipTo = new { line1 = "1 Main", city = "Austin", state = "TX", zip = "78701" },
         });
 

@@ -1,10 +1,10 @@
 using System.Net;
 using System.Text.Json;
 using CsCheck;
-using Headless.Orders.Lifecycle;
 using Headless.Data;
 using Headless.GraphQL;
 using Headless.Orders;
+using Headless.Orders.Lifecycle;
 using Headless.Payments;
 using Headless.Shared;
 using Headless.Tests.Checkout;

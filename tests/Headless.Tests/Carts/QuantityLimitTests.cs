@@ -1,9 +1,9 @@
 using System.Text.Json;
-using Headless.Orders.Lifecycle;
 using Headless.Catalog;
 using Headless.Data;
 using Headless.GraphQL;
 using Headless.Orders;
+using Headless.Orders.Lifecycle;
 using Headless.Tests.Checkout;
 using Headless.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;

@@ -1,8 +1,8 @@
 using System.Text.Json;
-using Headless.Orders.Lifecycle;
 using Headless.Data;
 using Headless.GraphQL;
 using Headless.Orders;
+using Headless.Orders.Lifecycle;
 using Headless.Payments;
 using Headless.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;

@@ -1,7 +1,7 @@
 using Headless.Data;
 using Headless.Fulfillment;
-using Headless.Outbox;
 using Headless.Organizations;
+using Headless.Outbox;
 using Headless.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Time.Testing;

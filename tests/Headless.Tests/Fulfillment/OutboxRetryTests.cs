@@ -1,8 +1,8 @@
 using System.Text.Json;
 using GraphQL.Types;
 using Headless.Fulfillment;
-using Headless.Outbox;
 using Headless.GraphQL;
+using Headless.Outbox;
 using Headless.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,7 +1,7 @@
 using Headless.Data;
 using Headless.Fulfillment;
-using Headless.Outbox;
 using Headless.GraphQL;
+using Headless.Outbox;
 using Headless.Partners;
 using Headless.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;

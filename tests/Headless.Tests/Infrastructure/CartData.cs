@@ -79,19 +79,27 @@ public static class CartData
         var clinic = await TestData.CreateAsync(client, TestData.ClinicCreate, "clinicCreate", TestData.Clinic());
         var prescriber = await TestData.CreateAsync(client, TestData.PrescriberCreate, "prescriberCreate", new
         {
-            firstName = "Maya", lastName = "Okafor", npi = TestData.ValidNpi, dea = TestData.ValidDea,
+            firstName = "Maya",
+            lastName = "Okafor",
+            npi = TestData.ValidNpi,
+            dea = TestData.ValidDea,
             licenses = new[] { new { state = "TX", number = "TX-1", expiresOn = "2028-01-31" }, new { state = "CA", number = "CA-1", expiresOn = "2028-01-31" }, new { state = "NY", number = "NY-1", expiresOn = "2028-01-31" } },
         });
         var noDea = await TestData.CreateAsync(client, TestData.PrescriberCreate, "prescriberCreate", new
         {
-            firstName = "Sam", lastName = "Reyes", npi = TestData.OtherValidNpi,
+            firstName = "Sam",
+            lastName = "Reyes",
+            npi = TestData.OtherValidNpi,
             licenses = new[] { new { state = "TX", number = "TX-2", expiresOn = "2028-01-31" } },
         });
 
         // Licensed in NY until tomorrow; tests move the clock to expire it.
         var expiring = await TestData.CreateAsync(client, TestData.PrescriberCreate, "prescriberCreate", new
         {
-            firstName = "Ida", lastName = "Berg", npi = "1316025760", dea = "BB1234563",
+            firstName = "Ida",
+            lastName = "Berg",
+            npi = "1316025760",
+            dea = "BB1234563",
             licenses = new[] { new { state = "NY", number = "NY-3", expiresOn = "2026-11-26" }, new { state = "TX", number = "TX-3", expiresOn = "2028-01-31" } },
         });
         var patients = new List<string>();

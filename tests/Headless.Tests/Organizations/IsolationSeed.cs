@@ -1,8 +1,8 @@
-using Headless.Orders.Lifecycle;
 using Headless.Fulfillment;
-using Headless.Outbox;
 using Headless.GraphQL;
 using Headless.Orders;
+using Headless.Orders.Lifecycle;
+using Headless.Outbox;
 using Headless.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

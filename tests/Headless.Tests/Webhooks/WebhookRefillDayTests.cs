@@ -28,7 +28,10 @@ public sealed class WebhookRefillDayTests
             var p = new SeededPatient("", $"Wilhelmina{(char)('A' + i)}", $"Quartermaine{(char)('A' + i)}", $"19{60 + i}-0{1 + (i % 9)}-1{i}", $"{400 + i} Juniper Hollow Rd", "Georgetown");
             var id = await TestData.CreateAsync(f.Tenant.Client, TestData.PatientCreate, "patientCreate", new
             {
-                externalId = $"CRM-{i:000}", firstName = p.FirstName, lastName = p.LastName, dateOfBirth = p.DateOfBirth,
+                externalId = $"CRM-{i:000}",
+                firstName = p.FirstName,
+                lastName = p.LastName,
+                dateOfBirth = p.DateOfBirth,
                 address = new { line1 = p.Street, city = p.City, state = "TX", zip = "78626" },
             });
             patients.Add(p with { Id = id });

@@ -1,9 +1,9 @@
 using System.Globalization;
 using Headless.Carts;
+using Headless.Carts.Validation.Sig;
 using Headless.Catalog;
 using Headless.Data;
 using Headless.Shared;
-using Headless.Carts.Validation.Sig;
 using Microsoft.EntityFrameworkCore;
 
 namespace Headless.Carts.Validation;

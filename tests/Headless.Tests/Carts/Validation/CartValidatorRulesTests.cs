@@ -1,6 +1,6 @@
 using Headless.Carts;
-using Headless.Catalog;
 using Headless.Carts.Validation;
+using Headless.Catalog;
 using Headless.Tests.Infrastructure;
 using static Headless.Tests.Infrastructure.InMemory;
 

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Text.Json;
-using Headless.Orders.Lifecycle;
 using Headless.Data;
 using Headless.GraphQL;
 using Headless.Orders;
+using Headless.Orders.Lifecycle;
 using Headless.Tests.Infrastructure;
 using Headless.Tests.Partners;
 using Microsoft.Extensions.DependencyInjection;
