@@ -1,3 +1,4 @@
+using Headless.Patients;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
@@ -18,7 +19,21 @@ public sealed class SqliteHeadlessDbContext(DbContextOptions<SqliteHeadlessDbCon
 
 /// <summary>PostgreSQL. Its migrations live in Data/Migrations/Postgres.</summary>
 public sealed class PostgresHeadlessDbContext(DbContextOptions<PostgresHeadlessDbContext> options, TenantContext tenant)
-    : HeadlessDbContext(options, tenant);
+    : HeadlessDbContext(options, tenant)
+{
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        base.OnModelCreating(modelBuilder);
+
+        // Partial patient-name search (orderLines(filter: {patientName}), patients(search)) is LIKE '%term%' on the
+        // lower-cased name: only a trigram index serves that without reading every patient.
+        modelBuilder.HasPostgresExtension("pg_trgm");
+        modelBuilder.Entity<Patient>()
+            .HasIndex(p => p.SearchName, "IX_Patients_SearchName_trgm")
+            .HasMethod("gin")
+            .HasOperators("gin_trgm_ops");
+    }
+}
 
 /// <summary>SQL Server. Its migrations live in Data/Migrations/SqlServer.</summary>
 public sealed class SqlServerHeadlessDbContext(DbContextOptions<SqlServerHeadlessDbContext> options, TenantContext tenant)

@@ -29,7 +29,7 @@ public static class PartnerRouting
                 line.AssignPartnerOrder(partnerOrder.Id);
             }
 
-            OutboxQueue.Enqueue(db, SubmitKind, SubmitKey(partnerOrder.Id), new SubmitPartnerOrder(partnerOrder.Id), order.OrganizationId, now);
+            OutboxQueue.Enqueue(db, SubmitKind, SubmitKey(partnerOrder.Id), new SubmitPartnerOrder(partnerOrder.Id), order.OrganizationId, now, order.ClinicId);
         }
 
         await db.SaveChangesAsync(ct);

@@ -10,6 +10,7 @@ using Headless.Demo;
 using Headless.Events;
 using Headless.Fulfillment;
 using Headless.GraphQL;
+using Headless.Operations;
 using Headless.Orders;
 using Headless.Organizations;
 using Headless.Outbox;
@@ -59,6 +60,7 @@ public static class HeadlessServiceCollectionExtensions
         services.AddEvents();
         services.AddPartnerEvents();
         services.AddWebhooks();
+        services.AddOperations();
         services.AddDemo();
         return services;
     }

@@ -33,6 +33,10 @@ internal sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
         b.HasIndex(x => new { x.OrganizationId, x.IdempotencyKey }).IsUnique();
         b.HasIndex(x => x.PaymentIntentId);
         b.HasIndex(x => new { x.PaymentStatus, x.CaptureDeadline });
+
+        // orders(filter): newest first, for the organization or one clinic (keyset on PlacedAt, Id).
+        b.HasIndex(x => new { x.OrganizationId, x.PlacedAt, x.Id });
+        b.HasIndex(x => new { x.OrganizationId, x.ClinicId, x.PlacedAt, x.Id });
         b.Ignore(x => x.Number);
     }
 }
@@ -52,7 +56,13 @@ internal sealed class OrderLineConfiguration : IEntityTypeConfiguration<OrderLin
         b.Property(x => x.TrackingCarrier).HasMaxLength(50);
         b.Property(x => x.TrackingNumber).HasMaxLength(100);
         b.Property(x => x.TrackingUrl).HasMaxLength(500);
+        // queueHealth and stuckForMinutes: open lines by status and age.
         b.HasIndex(x => new { x.OrganizationId, x.Status, x.StatusSince });
+
+        // orderLines(filter): most recent change first, for the organization or one clinic (keyset on ChangedAt, Id).
+        b.HasIndex(x => new { x.OrganizationId, x.ChangedAt, x.Id });
+        b.HasIndex(x => new { x.OrganizationId, x.ClinicId, x.ChangedAt, x.Id });
+        b.HasOne<Clinic>().WithMany().HasForeignKey(x => x.ClinicId).OnDelete(DeleteBehavior.Restrict);
         b.OwnsOne(x => x.ShipTo, a => AddressMapping.MapAddress(a, "ShipTo"));
         b.Navigation(x => x.ShipTo).IsRequired();
         b.HasOne<Patients.Patient>().WithMany().HasForeignKey(x => x.PatientId).OnDelete(DeleteBehavior.Restrict);

@@ -124,6 +124,7 @@ public sealed class OrderLine : IEntity, ITenantOwned
         var line = priced.Line;
         Order = order;
         OrganizationId = order.OrganizationId;
+        ClinicId = order.ClinicId;
         Position = position;
         SourceCartLineId = line.Id;
         PatientId = line.PatientId;
@@ -143,6 +144,7 @@ public sealed class OrderLine : IEntity, ITenantOwned
         Status = OrderLineStatus.PendingPayment;
         PaymentStatus = LinePaymentStatus.Pending;
         StatusSince = now;
+        ChangedAt = now;
         Sequence = 1;
     }
 
@@ -151,6 +153,9 @@ public sealed class OrderLine : IEntity, ITenantOwned
     public long OrganizationId { get; private set; }
 
     public long OrderId { get; private set; }
+
+    /// <summary>The order's clinic, kept on the line so line searches filter by clinic without joining orders.</summary>
+    public long ClinicId { get; private set; }
 
     public Order Order { get; private set; } = null!;
 
@@ -207,6 +212,9 @@ public sealed class OrderLine : IEntity, ITenantOwned
     /// <summary>Grows with every change, so a receiver can drop a stale update.</summary>
     public int Sequence { get; private set; }
 
+    /// <summary>When <see cref="Sequence"/> last moved: the "most recent change" line searches sort by.</summary>
+    public DateTimeOffset ChangedAt { get; private set; }
+
     /// <summary>Who must act next: PHARMACY, CLINIC, PATIENT, PAYMENT or NONE (see <see cref="LineOwner"/>).</summary>
     public LineOwner Owner { get; private set; } = LineOwner.Payment;
 
@@ -222,6 +230,21 @@ public sealed class OrderLine : IEntity, ITenantOwned
     public string Number => $"{Order.Number}-{Position.ToString("00", CultureInfo.InvariantCulture)}";
 
     public static string FormatNumber(string orderNumber, int position) => $"{orderNumber}-{position.ToString("00", CultureInfo.InvariantCulture)}";
+
+    /// <summary>Reads a line number (HX-10042-03) back into its order's key and its position; false for anything else.</summary>
+    public static bool TryParseNumber(string? number, out long orderId, out int position)
+    {
+        position = 0;
+        var dash = number?.LastIndexOf('-') ?? -1;
+        if (!Order.TryParseNumber(number, out orderId) || dash <= Order.NumberPrefix.Length ||
+            !int.TryParse(number.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out position) || position < 1)
+        {
+            orderId = 0;
+            return false;
+        }
+
+        return true;
+    }
 
     internal void Submit(DateTimeOffset now)
     {
@@ -289,6 +312,7 @@ public sealed class OrderLine : IEntity, ITenantOwned
         StatusReasonMessage = message;
         StatusReasonFixable = fixable;
         StatusSince = since;
+        ChangedAt = since > ChangedAt ? since : ChangedAt;
         Sequence++;
     }
 
@@ -310,5 +334,9 @@ public sealed class OrderLine : IEntity, ITenantOwned
     }
 
     /// <summary>A change that keeps the status (tracking attached late): only the sequence moves.</summary>
-    internal void CountChange() => Sequence++;
+    internal void CountChange(DateTimeOffset now)
+    {
+        ChangedAt = now > ChangedAt ? now : ChangedAt;
+        Sequence++;
+    }
 }

@@ -30,19 +30,20 @@ public sealed class OrderType : NodeGraphType<Order>
         Field<DateTimeScalar>("captureDeadline").Description("The latest moment of the capture, whatever the pharmacies have decided by then.").Resolve(c => c.Source.CaptureDeadline);
         Field<DateTimeScalar>("capturedAt").Description("When the accepted lines were charged.").Resolve(c => c.Source.CapturedAt);
         Field<NonNullGraphType<ClinicType>>("clinic").Description("The clinic that placed the order.")
-            .ResolveAsync(async c => await c.WithDbAsync(async (db, ct) => (object?)await db.Clinics.AsNoTracking().FirstAsync(x => x.Id == c.Source.ClinicId, ct)));
-        Field<NonNullGraphType<IntGraphType>>("lineCount").Description("How many lines the order has.").Resolve(c => c.Source.Lines.Count);
+            .ResolveAsync(async c => await OrderPageBatch.ClinicAsync(c));
+        Field<NonNullGraphType<IntGraphType>>("lineCount").Description("How many lines the order has.").ResolveAsync(async c => (await OrderPageBatch.LinesAsync(c)).Count);
         Field<NonNullGraphType<ConnectionType<OrderLineType, OrderLineView>>>("lines")
             .Description("The order's lines in line-number order. At most 100 per page.")
             .PagingArguments()
             .ResolveAsync(async c =>
             {
                 var (first, after) = c.ReadPaging();
-                var page = c.Source.Lines.Where(l => after is null || l.Id > after).OrderBy(l => l.Id).Take(first).ToList();
-                var views = await c.WithDbAsync((db, ct) => OrderLineView.LoadAsync(db, page, ct));
+                var lines = await OrderPageBatch.LinesAsync(c);
+                var page = lines.Where(l => after is null || l.Id > after).OrderBy(l => l.Id).Take(first).ToList();
+                var views = await OrderPageBatch.ViewsAsync(c, page, first, after);
                 var connection = Paging.ToConnection(views, first, null);
-                var hasNext = c.Source.Lines.Count(l => after is null || l.Id > after) > first;
-                return connection with { TotalCount = c.Source.Lines.Count, PageInfo = connection.PageInfo with { HasNextPage = hasNext, HasPreviousPage = after is not null } };
+                var hasNext = lines.Count(l => after is null || l.Id > after) > first;
+                return connection with { TotalCount = lines.Count, PageInfo = connection.PageInfo with { HasNextPage = hasNext, HasPreviousPage = after is not null } };
             });
     }
 }

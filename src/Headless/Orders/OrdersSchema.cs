@@ -120,6 +120,8 @@ public static class OrdersServiceCollectionExtensions
     public static IServiceCollection AddOrders(this IServiceCollection services)
     {
         services.AddSingleton<ISchemaContribution, OrdersSchema>();
+        services.AddSingleton<ISchemaContribution, OrderListsSchema>();
+        services.AddScoped<OrderPageBatch>();
         services.AddSingleton<ISchemaContribution, OrderLineStatusSubscription>();
         services.AddSingleton<LineChanges>();
         services.AddSingleton<OrderLineDecisions>();

@@ -33,12 +33,13 @@ public sealed class OutboxMessage : IEntity
     {
     }
 
-    public OutboxMessage(string kind, string key, string payload, long? organizationId, DateTimeOffset now)
+    public OutboxMessage(string kind, string key, string payload, long? organizationId, long? clinicId, DateTimeOffset now)
     {
         Kind = kind;
         Key = key;
         Payload = payload;
         OrganizationId = organizationId;
+        ClinicId = clinicId;
         Status = OutboxStatus.Pending;
         NextAttemptAt = now;
         CreatedAt = now;
@@ -57,6 +58,9 @@ public sealed class OutboxMessage : IEntity
 
     /// <summary>The organization the work is for, when it is for one (for queue health per tenant).</summary>
     public long? OrganizationId { get; private set; }
+
+    /// <summary>The clinic the work is for, when it is for one (for queueHealth(clinicId)); null for organization-wide work.</summary>
+    public long? ClinicId { get; private set; }
 
     public OutboxStatus Status { get; private set; } = OutboxStatus.Pending;
 

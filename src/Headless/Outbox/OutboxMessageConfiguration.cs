@@ -18,5 +18,6 @@ internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outb
         // Workers scan pending work by due time.
         b.HasIndex(x => new { x.Status, x.NextAttemptAt });
         b.HasIndex(x => new { x.OrganizationId, x.Status });
+        b.HasIndex(x => new { x.OrganizationId, x.ClinicId, x.Status });
     }
 }

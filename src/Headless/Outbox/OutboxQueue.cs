@@ -11,9 +11,9 @@ public static class OutboxQueue
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new WireEnumJsonConverter() } };
 
     /// <summary>Adds a message to <paramref name="db"/>; the caller's SaveChanges writes it. The key must be unique per piece of work.</summary>
-    public static OutboxMessage Enqueue(HeadlessDbContext db, string kind, string key, object payload, long? organizationId, DateTimeOffset now)
+    public static OutboxMessage Enqueue(HeadlessDbContext db, string kind, string key, object payload, long? organizationId, DateTimeOffset now, long? clinicId = null)
     {
-        var message = new OutboxMessage(kind, key, JsonSerializer.Serialize(payload, Json), organizationId, now);
+        var message = new OutboxMessage(kind, key, JsonSerializer.Serialize(payload, Json), organizationId, clinicId, now);
         db.OutboxMessages.Add(message);
         return message;
     }

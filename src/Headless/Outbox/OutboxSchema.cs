@@ -6,19 +6,11 @@ using Microsoft.EntityFrameworkCore;
 namespace Headless.Outbox;
 
 /// <summary>
-/// queueHealth and outboxMessageRetry. Outbox rows are not tenant-filtered by the model, so every query here
-/// filters on the caller's organization explicitly.
+/// outboxMessageRetry (queueHealth, which shows the queue, lives in Operations). Outbox rows are not tenant-filtered by
+/// the model, so every query here filters on the caller's organization explicitly.
 /// </summary>
 internal sealed class OutboxSchema : ISchemaContribution
 {
-    public void AddQueryFields(ObjectGraphType query) =>
-        query.Field<NonNullGraphType<QueueHealthType>>("queueHealth")
-            .Description("Background delivery work queued for your organization (partner order submissions, notifications, webhooks): what is waiting and what needs attention.")
-            .Argument<IdGraphType>(
-                "clinicId",
-                "Reserved for a per-clinic view. Queued work does not record its clinic yet, so this is accepted and ignored: the figures always cover your whole organization.")
-            .Resolve(ctx => new QueueHealth(ctx.OrganizationId()));
-
     public void AddMutationFields(ObjectGraphType mutation) =>
         mutation.Field<NonNullGraphType<OutboxMessagePayloadType>>("outboxMessageRetry")
             .Description("Puts a PARKED message of your organization back in the queue with its attempts reset; it is delivered as soon as a worker is free.")

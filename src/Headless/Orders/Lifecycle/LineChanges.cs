@@ -217,14 +217,14 @@ public sealed class LineChanges(HeadlessDatabase database, OutboxProcessor outbo
         LineEvents.StatusChanged(db, line, result.FromStatus, signal.Source, now, await PatientRefsAsync(db, [line], ct));
         if (result.Outcome == LineOutcome.Moved && result.ToStatus == OrderLineStatus.Cancelled && signal.Source == EventSource.Clinic)
         {
-            OutboxQueue.Enqueue(db, LineOutbox.CancelAtPharmacyKind, LineOutbox.CancelAtPharmacyKey(line.Id, line.Sequence), new CancelPartnerLine(line.Id), line.OrganizationId, now);
+            OutboxQueue.Enqueue(db, LineOutbox.CancelAtPharmacyKind, LineOutbox.CancelAtPharmacyKey(line.Id, line.Sequence), new CancelPartnerLine(line.Id), line.OrganizationId, now, line.ClinicId);
         }
 
         return result;
     }
 
     private static OutboxMessage QueueSettlement(HeadlessDbContext db, OrderLine line, DateTimeOffset now) =>
-        OutboxQueue.Enqueue(db, LineOutbox.SettleKind, LineOutbox.SettleKey(line.Id, line.Sequence), new SettleOrder(line.OrderId), line.OrganizationId, now);
+        OutboxQueue.Enqueue(db, LineOutbox.SettleKind, LineOutbox.SettleKey(line.Id, line.Sequence), new SettleOrder(line.OrderId), line.OrganizationId, now, line.ClinicId);
 
     /// <summary>
     /// A payment change of some of an order's lines, in one transaction under their locks, on fresh rows: the gateway
@@ -249,12 +249,13 @@ public sealed class LineChanges(HeadlessDatabase database, OutboxProcessor outbo
                 return false;
             }
 
+            var now = clock.GetUtcNow();
             foreach (var line in changed)
             {
-                line.CountChange();
+                line.CountChange(now);
             }
 
-            appendEvent(db, order, clock.GetUtcNow());
+            appendEvent(db, order, now);
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
             return true;

@@ -137,7 +137,7 @@ public static class LineLifecycle
 
                 if (tracking && line.SetTracking(signal.Carrier, signal.TrackingNumber, signal.TrackingUrl))
                 {
-                    line.CountChange();
+                    line.CountChange(at);
                     return Changed(line, LineOutcome.Updated, from, signal, at, TrackingMessage(line));
                 }
 

@@ -20,6 +20,7 @@ namespace Headless.Data.Migrations.Postgres
                 .HasAnnotation("ProductVersion", "10.0.15")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
+            NpgsqlModelBuilderExtensions.HasPostgresExtension(modelBuilder, "pg_trgm");
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
             modelBuilder.Entity("Headless.Audit.AuditEvent", b =>
@@ -714,6 +715,10 @@ namespace Headless.Data.Migrations.Postgres
 
                     b.HasIndex("PaymentStatus", "CaptureDeadline");
 
+                    b.HasIndex("OrganizationId", "PlacedAt", "Id");
+
+                    b.HasIndex("OrganizationId", "ClinicId", "PlacedAt", "Id");
+
                     b.ToTable("Orders", (string)null);
                 });
 
@@ -729,6 +734,12 @@ namespace Headless.Data.Migrations.Postgres
                         .HasColumnType("bigint");
 
                     b.Property<long>("CapturedAmount")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset>("ChangedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("ClinicId")
                         .HasColumnType("bigint");
 
                     b.Property<int>("DaysSupply")
@@ -835,6 +846,8 @@ namespace Headless.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("ClinicId");
+
                     b.HasIndex("OfferingId");
 
                     b.HasIndex("PartnerOrderId");
@@ -846,9 +859,13 @@ namespace Headless.Data.Migrations.Postgres
                     b.HasIndex("OrderId", "Position")
                         .IsUnique();
 
+                    b.HasIndex("OrganizationId", "ChangedAt", "Id");
+
                     b.HasIndex("OrganizationId", "PatientId", "ProductId");
 
                     b.HasIndex("OrganizationId", "Status", "StatusSince");
+
+                    b.HasIndex("OrganizationId", "ClinicId", "ChangedAt", "Id");
 
                     b.ToTable("OrderLines", (string)null);
                 });
@@ -896,6 +913,9 @@ namespace Headless.Data.Migrations.Postgres
 
                     b.Property<int>("Attempts")
                         .HasColumnType("integer");
+
+                    b.Property<long?>("ClinicId")
+                        .HasColumnType("bigint");
 
                     b.Property<DateTimeOffset?>("CompletedAt")
                         .HasColumnType("timestamp with time zone");
@@ -947,6 +967,8 @@ namespace Headless.Data.Migrations.Postgres
                     b.HasIndex("OrganizationId", "Status");
 
                     b.HasIndex("Status", "NextAttemptAt");
+
+                    b.HasIndex("OrganizationId", "ClinicId", "Status");
 
                     b.ToTable("OutboxMessages", (string)null);
                 });
@@ -1023,6 +1045,11 @@ namespace Headless.Data.Migrations.Postgres
                         .IsUnique();
 
                     b.HasIndex("OrganizationId", "SearchName");
+
+                    b.HasIndex(new[] { "SearchName" }, "IX_Patients_SearchName_trgm");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex(new[] { "SearchName" }, "IX_Patients_SearchName_trgm"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex(new[] { "SearchName" }, "IX_Patients_SearchName_trgm"), new[] { "gin_trgm_ops" });
 
                     b.ToTable("Patients", (string)null);
                 });
@@ -1689,6 +1716,12 @@ namespace Headless.Data.Migrations.Postgres
 
             modelBuilder.Entity("Headless.Orders.OrderLine", b =>
                 {
+                    b.HasOne("Headless.Clinics.Clinic", null)
+                        .WithMany()
+                        .HasForeignKey("ClinicId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
                     b.HasOne("Headless.Catalog.Offering", null)
                         .WithMany()
                         .HasForeignKey("OfferingId")

@@ -715,6 +715,10 @@ namespace Headless.Data.Migrations.SqlServer
 
                     b.HasIndex("PaymentStatus", "CaptureDeadline");
 
+                    b.HasIndex("OrganizationId", "PlacedAt", "Id");
+
+                    b.HasIndex("OrganizationId", "ClinicId", "PlacedAt", "Id");
+
                     b.ToTable("Orders", (string)null);
                 });
 
@@ -730,6 +734,12 @@ namespace Headless.Data.Migrations.SqlServer
                         .HasColumnType("bigint");
 
                     b.Property<long>("CapturedAmount")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset>("ChangedAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<long>("ClinicId")
                         .HasColumnType("bigint");
 
                     b.Property<int>("DaysSupply")
@@ -836,6 +846,8 @@ namespace Headless.Data.Migrations.SqlServer
 
                     b.HasKey("Id");
 
+                    b.HasIndex("ClinicId");
+
                     b.HasIndex("OfferingId");
 
                     b.HasIndex("PartnerOrderId");
@@ -847,9 +859,13 @@ namespace Headless.Data.Migrations.SqlServer
                     b.HasIndex("OrderId", "Position")
                         .IsUnique();
 
+                    b.HasIndex("OrganizationId", "ChangedAt", "Id");
+
                     b.HasIndex("OrganizationId", "PatientId", "ProductId");
 
                     b.HasIndex("OrganizationId", "Status", "StatusSince");
+
+                    b.HasIndex("OrganizationId", "ClinicId", "ChangedAt", "Id");
 
                     b.ToTable("OrderLines", (string)null);
                 });
@@ -897,6 +913,9 @@ namespace Headless.Data.Migrations.SqlServer
 
                     b.Property<int>("Attempts")
                         .HasColumnType("int");
+
+                    b.Property<long?>("ClinicId")
+                        .HasColumnType("bigint");
 
                     b.Property<DateTimeOffset?>("CompletedAt")
                         .HasColumnType("datetimeoffset");
@@ -948,6 +967,8 @@ namespace Headless.Data.Migrations.SqlServer
                     b.HasIndex("OrganizationId", "Status");
 
                     b.HasIndex("Status", "NextAttemptAt");
+
+                    b.HasIndex("OrganizationId", "ClinicId", "Status");
 
                     b.ToTable("OutboxMessages", (string)null);
                 });
@@ -1692,6 +1713,12 @@ namespace Headless.Data.Migrations.SqlServer
 
             modelBuilder.Entity("Headless.Orders.OrderLine", b =>
                 {
+                    b.HasOne("Headless.Clinics.Clinic", null)
+                        .WithMany()
+                        .HasForeignKey("ClinicId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
                     b.HasOne("Headless.Catalog.Offering", null)
                         .WithMany()
                         .HasForeignKey("OfferingId")

@@ -683,6 +683,10 @@ namespace Headless.Data.Migrations.Sqlite
 
                     b.HasIndex("PaymentStatus", "CaptureDeadline");
 
+                    b.HasIndex("OrganizationId", "PlacedAt", "Id");
+
+                    b.HasIndex("OrganizationId", "ClinicId", "PlacedAt", "Id");
+
                     b.ToTable("Orders", (string)null);
                 });
 
@@ -696,6 +700,12 @@ namespace Headless.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("CapturedAmount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ChangedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ClinicId")
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("DaysSupply")
@@ -802,6 +812,8 @@ namespace Headless.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("ClinicId");
+
                     b.HasIndex("OfferingId");
 
                     b.HasIndex("PartnerOrderId");
@@ -813,9 +825,13 @@ namespace Headless.Data.Migrations.Sqlite
                     b.HasIndex("OrderId", "Position")
                         .IsUnique();
 
+                    b.HasIndex("OrganizationId", "ChangedAt", "Id");
+
                     b.HasIndex("OrganizationId", "PatientId", "ProductId");
 
                     b.HasIndex("OrganizationId", "Status", "StatusSince");
+
+                    b.HasIndex("OrganizationId", "ClinicId", "ChangedAt", "Id");
 
                     b.ToTable("OrderLines", (string)null);
                 });
@@ -858,6 +874,9 @@ namespace Headless.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ClinicId")
                         .HasColumnType("INTEGER");
 
                     b.Property<long?>("CompletedAt")
@@ -910,6 +929,8 @@ namespace Headless.Data.Migrations.Sqlite
                     b.HasIndex("OrganizationId", "Status");
 
                     b.HasIndex("Status", "NextAttemptAt");
+
+                    b.HasIndex("OrganizationId", "ClinicId", "Status");
 
                     b.ToTable("OutboxMessages", (string)null);
                 });
@@ -1640,6 +1661,12 @@ namespace Headless.Data.Migrations.Sqlite
 
             modelBuilder.Entity("Headless.Orders.OrderLine", b =>
                 {
+                    b.HasOne("Headless.Clinics.Clinic", null)
+                        .WithMany()
+                        .HasForeignKey("ClinicId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
                     b.HasOne("Headless.Catalog.Offering", null)
                         .WithMany()
                         .HasForeignKey("OfferingId")
