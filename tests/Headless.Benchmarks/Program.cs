@@ -4,7 +4,8 @@ namespace Headless.Benchmarks;
 
 /// <summary>
 /// Runs the benchmarks chosen on the command line, e.g. <c>--filter *Catalog* --job short</c>; or, with
-/// <c>subscriptions</c> first, the subscription load run (<see cref="SubscriptionLoad"/>).
+/// <c>subscriptions</c> first, the subscription load run (<see cref="SubscriptionLoad"/>); with <c>search</c>, order-line
+/// search at a million lines on PostgreSQL (<see cref="SearchLoad"/>).
 /// </summary>
 public static class Program
 {
@@ -13,6 +14,11 @@ public static class Program
         if (args.Length > 0 && args[0] == "subscriptions")
         {
             return await SubscriptionLoad.RunAsync(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "search")
+        {
+            return await SearchLoad.RunAsync(args[1..]);
         }
 
         if (args.Length > 0 && args[0] == "subscription-clients")
