@@ -28,7 +28,7 @@ internal sealed class AuditSchemaVisitor : BaseSchemaNodeVisitor
         var inner = field.Resolver ?? (field.StreamResolver is null ? NameFieldResolver.Instance : SourceFieldResolver.Instance);
         if (ReferenceEquals(type, schema.Query))
         {
-            field.Resolver = new QueryRootResolver(inner, _map, PhiFields.Searches.FirstOrDefault(s => s.Field == field.Name).Argument);
+            field.Resolver = new QueryRootResolver(inner, _map, PhiFields.Searches.Where(s => s.Field == field.Name).Select(s => s.Argument).ToArray());
         }
         else if (ReferenceEquals(type, schema.Mutation))
         {
@@ -207,7 +207,7 @@ internal sealed class PhiFieldResolver(IFieldResolver inner, string typeName) : 
 }
 
 /// <summary>A root query field: a lookup that answers null or NOT_FOUND records the IDs it was given; a patient search records its page.</summary>
-internal sealed class QueryRootResolver(IFieldResolver inner, AuditSchemaMap map, string? searchArgument) : IFieldResolver
+internal sealed class QueryRootResolver(IFieldResolver inner, AuditSchemaMap map, IReadOnlyList<string> searchArguments) : IFieldResolver
 {
     public async ValueTask<object?> ResolveAsync(IResolveFieldContext context)
     {
@@ -238,7 +238,7 @@ internal sealed class QueryRootResolver(IFieldResolver inner, AuditSchemaMap map
         {
             RecordArguments(context, recorder, AuditOutcome.NotFound);
         }
-        else if (searchArgument is not null && result is IConnection page && !string.IsNullOrWhiteSpace(context.GetArgument<string?>(searchArgument)))
+        else if (result is IConnection page && searchArguments.Any(a => !string.IsNullOrWhiteSpace(SearchText(context, a))))
         {
             foreach (var node in page.Nodes)
             {
@@ -251,6 +251,27 @@ internal sealed class QueryRootResolver(IFieldResolver inner, AuditSchemaMap map
 
         recorder.RootField(context, AuditOutcome.Ok);
         return result;
+    }
+
+    /// <summary>The search text of "argument" or "argument.inputField"; null when not given.</summary>
+    private static string? SearchText(IResolveFieldContext context, string path)
+    {
+        var dot = path.IndexOf('.', StringComparison.Ordinal);
+        if (dot < 0)
+        {
+            return context.GetArgument<string?>(path);
+        }
+
+        if (context.Arguments?.TryGetValue(path[..dot], out var argument) != true || argument.Value is null)
+        {
+            return null;
+        }
+
+        // Input objects arrive as their CLR input record (OrderLineFilter); a dictionary when the type has none.
+        var name = path[(dot + 1)..];
+        return argument.Value is IDictionary<string, object?> input
+            ? (input.TryGetValue(name, out var value) ? value as string : null)
+            : argument.Value.GetType().GetProperty(name, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase)?.GetValue(argument.Value) as string;
     }
 
     private void RecordArguments(IResolveFieldContext context, AuditRecorder recorder, AuditOutcome outcome)

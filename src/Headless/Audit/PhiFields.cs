@@ -22,10 +22,15 @@ public static class PhiFields
         ("CartLine", "shipTo"),
     ]);
 
-    /// <summary>Root query fields that match on patient data when the argument is given: every object of the page returned is recorded.</summary>
+    /// <summary>
+    /// Root query fields that match on patient data when the argument (or, with a dot, the input field inside it) is
+    /// given: every object of the page returned is recorded.
+    /// </summary>
     public static readonly FrozenSet<(string Field, string Argument)> Searches = FrozenSet.ToFrozenSet(
     [
         ("patients", "search"),
+        ("orderLines", "filter.patientName"),
+        ("orderLines", "filter.patientExternalId"),
     ]);
 
     /// <summary>Addresses that belong to a business, not a patient.</summary>

@@ -88,6 +88,13 @@ public abstract class OrderSearchTests(DatabaseProvider provider, PostgresServer
         Assert.Equal(0, (await LinesAsync(new { patientName = "pat%" })).GetProperty("totalCount").GetInt32());
         Assert.Equal(0, (await LinesAsync(new { patientName = "pa_07" })).GetProperty("totalCount").GetInt32());
 
+        // A name search is a read of patient data even when it only counts: the lines it matched are in the audit trail.
+        await App.DrainAuditAsync();
+        Assert.Equal(1, (await _f.Tenant.Client.DataAsync("{ orderLines(filter: {patientName: \"pat07\", orderNumber: \"" + _big.GetProperty("number").GetString() + "\"}) { totalCount } }")).At("orderLines.totalCount").GetInt32());
+        await App.DrainAuditAsync();
+        var audit = (await _f.Tenant.Client.DataAsync("{ auditEvents(filter: {rootField: \"orderLines\", objectType: \"OrderLine\"}, first: 10) { nodes { objectIds } } }")).At("auditEvents.nodes");
+        Assert.Contains(audit.EnumerateArray(), n => n.GetProperty("objectIds").EnumerateArray().Select(i => i.GetString()).SequenceEqual([line07.GetProperty("id").GetString()]));
+
         var other = await App.CreateTenantAsync("Other Search Org");
         var foreign = (await other.Client.DataAsync(Lines, new { filter = new { patientName = "pat07" }, first = 10 })).GetProperty("orderLines");
         Assert.Equal(0, foreign.GetProperty("totalCount").GetInt32());
