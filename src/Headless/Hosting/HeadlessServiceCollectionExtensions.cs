@@ -20,6 +20,7 @@ using Headless.Payments.Stripe;
 using Headless.Prescribers;
 using Headless.RateLimiting;
 using Headless.Secrets;
+using Headless.Support;
 using Headless.Transport;
 using Headless.Webhooks;
 
@@ -58,6 +59,7 @@ public static class HeadlessServiceCollectionExtensions
         services.AddOutbox();
         services.AddEvents();
         services.AddPartnerEvents();
+        services.AddSupport();
         services.AddWebhooks();
         services.AddDemo();
         return services;
