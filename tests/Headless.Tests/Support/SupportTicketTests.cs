@@ -228,6 +228,22 @@ public abstract class SupportTicketTests(DatabaseProvider provider, PostgresServ
     }
 
     [ProviderFact]
+    public async Task Concurrent_clinic_replies_each_land_once_with_their_own_event()
+    {
+        var o = await OrderAsync();
+        var ticket = await OpenAsync(o.Client, o.Lines[0].Id);
+        var id = ticket.GetProperty("id").GetString()!;
+        var replies = await Task.WhenAll(Enumerable.Range(0, 5).Select(i => ReplyAsync(o.Client, id, $"Reply {i}")));
+
+        Assert.All(replies, r => Assert.Empty(r.UserErrorCodes()));
+        var read = (await o.Client.DataAsync(Node, new { id })).GetProperty("node");
+        Assert.Equal((6, 6), (read.GetProperty("messageCount").GetInt32(), read.At("messages.totalCount").GetInt32()));
+        var events = await TicketEventsAsync(o.Fixture.Tenant.OrganizationId);
+        Assert.Equal(6, events.Count);
+        Assert.Equal([1, 2, 3, 4, 5, 6], events.Select(e => JsonDocument.Parse(e.Payload).RootElement.GetProperty("messageCount").GetInt32()));
+    }
+
+    [ProviderFact]
     public async Task A_reply_with_a_bad_signature_or_for_another_pharmacys_line_or_a_bad_body_changes_nothing()
     {
         var o = await OrderAsync();
