@@ -43,6 +43,19 @@ public sealed record CancelResponse(
     bool Cancelled,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Reason = null);
 
+/// <summary>A support ticket about one line, as Headless sends it (POST /v1/orders/{reference}/lines/{lineNumber}/messages).</summary>
+public sealed record SupportMessageRequest(string? TicketReference, string? Subject, string? CallbackUrl, IReadOnlyList<SupportEntryRequest>? Messages);
+
+public sealed record SupportEntryRequest(string? Author, string? Body, DateTimeOffset? CreatedAt);
+
+public sealed record SupportMessageAccepted(bool Received, string TicketReference, bool ReplyScheduled);
+
+/// <summary>A pharmacy's answer to a support ticket, posted like the line callbacks and signed the same way.</summary>
+public sealed record SupportReplyEvent(string Id, string Type, DateTime OccurredAt, string Reference, string TicketReference, string LineNumber, string Message);
+
+/// <summary>Body of POST /v1/support/{ticketReference}/reply (demo helper): the reply text, or the configured default.</summary>
+public sealed record SupportReplyRequest(string? Message);
+
 public sealed record StatsResponse(
     int OrdersReceived,
     int DistinctIdempotencyKeys,
@@ -61,6 +74,7 @@ public static class EventTypes
     public const string Rejected = "line.rejected";
     public const string OnHold = "line.on_hold";
     public const string Cancelled = "line.cancelled";
+    public const string SupportReply = "support.reply";
 }
 
 /// <summary>The body of one callback. Every property is always present in the JSON (null when not relevant).</summary>

@@ -79,6 +79,43 @@ public sealed partial class LineLifecycle(
         }
     }
 
+    /// <summary>
+    /// Answers a support ticket with a signed support.reply callback to the line's callback URL, after one step delay when
+    /// <paramref name="delayed"/>. Returns the event id. The reply goes out on its own, beside the line's events.
+    /// </summary>
+    public string ReplyToSupport(SupportThread thread, string message, bool delayed)
+    {
+        var id = "evt_" + Guid.NewGuid().ToString("N");
+        Track(ReplyAsync(thread, id, message, delayed, _stopping.Token));
+        return id;
+    }
+
+    private async Task ReplyAsync(SupportThread thread, string id, string message, bool delayed, CancellationToken ct)
+    {
+        try
+        {
+            if (delayed)
+            {
+                await StepAsync(ct);
+            }
+
+            var line = thread.Line;
+            var evt = new SupportReplyEvent(id, EventTypes.SupportReply, time.GetUtcNow().UtcDateTime, line.Reference, thread.TicketReference, line.LineNumber, message);
+            LogEventQueued(evt.Type, line.Reference, line.LineNumber, evt.Id);
+            if (await DeliverOneAsync(line.CallbackUrl, evt.Id, evt.Type, line.Reference, line.LineNumber, JsonSerializer.Serialize(evt, SimulatorJson.Options), ct))
+            {
+                thread.CountReply();
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            LogLifecycleFailed(ex, thread.Line.Reference, thread.Line.LineNumber);
+        }
+    }
+
     private void Track(Task task)
     {
         _running.TryAdd(task, 0);
@@ -192,7 +229,7 @@ public sealed partial class LineLifecycle(
         {
             await foreach (var evt in line.Outbox.Reader.ReadAllAsync(ct))
             {
-                await DeliverOneAsync(line.CallbackUrl, evt, ct);
+                await DeliverOneAsync(line.CallbackUrl, evt.Id, evt.Type, evt.Reference, evt.LineNumber, JsonSerializer.Serialize(evt, SimulatorJson.Options), ct);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -204,10 +241,10 @@ public sealed partial class LineLifecycle(
         }
     }
 
-    private async Task DeliverOneAsync(Uri callbackUrl, CallbackEvent evt, CancellationToken ct)
+    /// <summary>Delivers one signed callback with retries; true when Headless acknowledged it.</summary>
+    private async Task<bool> DeliverOneAsync(Uri callbackUrl, string eventId, string eventType, string reference, string lineNumber, string body, CancellationToken ct)
     {
         var o = options.Value;
-        var body = JsonSerializer.Serialize(evt, SimulatorJson.Options);
         for (var attempt = 1; attempt <= o.MaxDeliveryAttempts; attempt++)
         {
             book.CountDeliveryAttempt();
@@ -219,9 +256,9 @@ public sealed partial class LineLifecycle(
                 {
                     Content = new StringContent(body, Encoding.UTF8, "application/json"),
                 };
-                request.Headers.TryAddWithoutValidation(WebhookSigner.IdHeader, evt.Id);
+                request.Headers.TryAddWithoutValidation(WebhookSigner.IdHeader, eventId);
                 request.Headers.TryAddWithoutValidation(WebhookSigner.TimestampHeader, timestamp.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
-                request.Headers.TryAddWithoutValidation(WebhookSigner.SignatureHeader, signer.Sign(evt.Id, timestamp, body));
+                request.Headers.TryAddWithoutValidation(WebhookSigner.SignatureHeader, signer.Sign(eventId, timestamp, body));
 
                 using var client = httpClientFactory.CreateClient(CallbackClientName);
                 using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
@@ -229,11 +266,11 @@ public sealed partial class LineLifecycle(
                 if (response.IsSuccessStatusCode)
                 {
                     book.CountEventSent();
-                    LogDelivered(evt.Type, evt.Reference, evt.LineNumber, evt.Id, attempt, status);
-                    return;
+                    LogDelivered(eventType, reference, lineNumber, eventId, attempt, status);
+                    return true;
                 }
 
-                LogAttemptFailed(evt.Type, evt.Reference, evt.LineNumber, evt.Id, attempt, $"HTTP {status}");
+                LogAttemptFailed(eventType, reference, lineNumber, eventId, attempt, $"HTTP {status}");
                 if (response.StatusCode == HttpStatusCode.Gone)
                 {
                     break; // Standard Webhooks: 410 means the endpoint is gone; stop retrying.
@@ -241,7 +278,7 @@ public sealed partial class LineLifecycle(
             }
             catch (Exception ex) when (!ct.IsCancellationRequested)
             {
-                LogAttemptFailed(evt.Type, evt.Reference, evt.LineNumber, evt.Id, attempt, ex.GetType().Name);
+                LogAttemptFailed(eventType, reference, lineNumber, eventId, attempt, ex.GetType().Name);
             }
 
             if (attempt < o.MaxDeliveryAttempts)
@@ -255,7 +292,8 @@ public sealed partial class LineLifecycle(
         }
 
         book.CountEventFailed();
-        LogGaveUp(evt.Type, evt.Reference, evt.LineNumber, evt.Id);
+        LogGaveUp(eventType, reference, lineNumber, eventId);
+        return false;
     }
 
     private static string TrackingNumber()

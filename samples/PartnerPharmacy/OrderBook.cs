@@ -66,6 +66,23 @@ public sealed class IdempotentEntry(string fingerprint, int statusCode, object b
     public int Submissions { get; set; } = 1;
 }
 
+/// <summary>A support ticket the simulator was sent messages for: where to reply, and how much it received.</summary>
+public sealed class SupportThread(string ticketReference, SimLine line)
+{
+    public string TicketReference { get; } = ticketReference;
+
+    public SimLine Line { get; } = line;
+
+    private int _repliesSent;
+
+    public int MessagesReceived { get; set; }
+
+    /// <summary>support.reply callbacks acknowledged by Headless.</summary>
+    public int RepliesSent => Volatile.Read(ref _repliesSent);
+
+    internal void CountReply() => Interlocked.Increment(ref _repliesSent);
+}
+
 public sealed record IdempotencyKeyStats(string Key, int Submissions, string? Reference);
 
 /// <summary>In-memory orders, idempotency records and counters.</summary>
@@ -75,6 +92,8 @@ public sealed class OrderBook
     private readonly Dictionary<string, SimOrder> _orders = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IdempotentEntry> _orderKeys = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IdempotentEntry> _cancelKeys = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IdempotentEntry> _supportKeys = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SupportThread> _support = new(StringComparer.Ordinal);
     private int _nextReference;
     private long _orderRequests;
     private long _eventsSent;
@@ -139,6 +158,42 @@ public sealed class OrderBook
             }
 
             return entry;
+        }
+    }
+
+    /// <summary>
+    /// Replays the stored answer for (line, key), or records a support message for <paramref name="ticketReference"/> and
+    /// stores the answer <paramref name="accept"/> gives. Only the ticket reference, its line and counts are kept, never the text.
+    /// </summary>
+    public (IdempotentEntry Entry, bool Created) ReceiveSupportMessage(string scope, string idempotencyKey, string ticketReference, SimLine line, Func<IdempotentEntry> accept)
+    {
+        var key = scope + "\n" + idempotencyKey;
+        lock (_gate)
+        {
+            if (_supportKeys.TryGetValue(key, out var existing))
+            {
+                existing.Submissions++;
+                return (existing, false);
+            }
+
+            if (!_support.TryGetValue(ticketReference, out var thread))
+            {
+                thread = _support[ticketReference] = new SupportThread(ticketReference, line);
+            }
+
+            thread.MessagesReceived++;
+            var entry = accept();
+            _supportKeys.Add(key, entry);
+            return (entry, true);
+        }
+    }
+
+    /// <summary>The ticket a support message was received for, to reply to; null when none was.</summary>
+    public SupportThread? FindSupport(string ticketReference)
+    {
+        lock (_gate)
+        {
+            return _support.GetValueOrDefault(ticketReference);
         }
     }
 

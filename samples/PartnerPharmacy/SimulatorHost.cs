@@ -73,7 +73,8 @@ public static partial class SimulatorHost
             endpoints = new[]
             {
                 "POST /oauth/token", "POST /v1/orders", "POST /v1/orders/{reference}/lines/{lineNumber}/cancel",
-                "GET /v1/orders/{reference}", "GET /v1/stats", "GET /v1/idempotency-keys",
+                "POST /v1/orders/{reference}/lines/{lineNumber}/messages", "POST /v1/support/{ticketReference}/reply",
+                "GET /v1/support/{ticketReference}", "GET /v1/orders/{reference}", "GET /v1/stats", "GET /v1/idempotency-keys",
             },
         }, SimulatorJson.Options));
 
@@ -183,6 +184,94 @@ public static partial class SimulatorHost
             var entry = book.Cancel($"{reference}/{lineNumber}", key, () => lifecycle.Cancel(line));
             return Results.Json(entry.Body, SimulatorJson.Options, statusCode: entry.StatusCode);
         });
+
+        app.MapPost("/v1/orders/{reference}/lines/{lineNumber}/messages", async (HttpContext http, string reference, string lineNumber,
+            TokenService tokens, OrderBook book, LineLifecycle lifecycle, IOptions<SimulatorOptions> options) =>
+        {
+            if (Guard(http, tokens) is { } denied)
+            {
+                return denied;
+            }
+
+            var line = book.Find(reference)?.Lines.FirstOrDefault(l => l.LineNumber == lineNumber);
+            if (line is null)
+            {
+                return Error(StatusCodes.Status404NotFound, "not_found", "No such order line.");
+            }
+
+            SupportMessageRequest? request;
+            try
+            {
+                request = await JsonSerializer.DeserializeAsync<SupportMessageRequest>(http.Request.Body, SimulatorJson.Options, http.RequestAborted);
+            }
+            catch (JsonException)
+            {
+                return Error(StatusCodes.Status400BadRequest, "invalid_request", "Body is not a valid support message JSON document.");
+            }
+
+            if (request is null || string.IsNullOrWhiteSpace(request.TicketReference) || request.TicketReference.Length > 40)
+            {
+                return Error(StatusCodes.Status400BadRequest, "invalid_request", "ticketReference is required (at most 40 characters).");
+            }
+
+            if (request.Messages is not { Count: > 0 } || request.Messages.Any(m => m is null || string.IsNullOrWhiteSpace(m.Body)))
+            {
+                return Error(StatusCodes.Status400BadRequest, "invalid_request", "messages must not be empty, and each needs a body.");
+            }
+
+            var key = http.Request.Headers[IdempotencyKeyHeader].ToString();
+            var autoReply = options.Value.SupportAutoReply;
+            var ticket = request.TicketReference.Trim();
+            var (entry, created) = book.ReceiveSupportMessage($"{reference}/{lineNumber}", key, ticket, line,
+                () => new IdempotentEntry("", StatusCodes.Status202Accepted, new SupportMessageAccepted(true, ticket, autoReply), reference));
+            if (created)
+            {
+                LogSupportMessage(logger, ticket, reference, lineNumber, request.Messages.Count);
+                if (autoReply)
+                {
+                    lifecycle.ReplyToSupport(book.FindSupport(ticket)!, options.Value.SupportReplyMessage, delayed: true);
+                }
+            }
+            else
+            {
+                http.Response.Headers["Idempotent-Replayed"] = "true";
+            }
+
+            return Results.Json(entry.Body, SimulatorJson.Options, statusCode: entry.StatusCode);
+        });
+
+        // Demo and test helper (no auth, like the stats): make the pharmacy answer a ticket now.
+        app.MapPost("/v1/support/{ticketReference}/reply", async (HttpContext http, string ticketReference, OrderBook book,
+            LineLifecycle lifecycle, IOptions<SimulatorOptions> options) =>
+        {
+            var thread = book.FindSupport(ticketReference);
+            if (thread is null)
+            {
+                return Error(StatusCodes.Status404NotFound, "not_found", "No support message was received for this ticket.");
+            }
+
+            SupportReplyRequest? request = null;
+            if (http.Request.ContentLength is > 0 || http.Request.Headers.TransferEncoding.Count > 0)
+            {
+                try
+                {
+                    request = await JsonSerializer.DeserializeAsync<SupportReplyRequest>(http.Request.Body, SimulatorJson.Options, http.RequestAborted);
+                }
+                catch (JsonException)
+                {
+                    return Error(StatusCodes.Status400BadRequest, "invalid_request", "Body must be {\"message\":\"...\"} or empty.");
+                }
+            }
+
+            var message = string.IsNullOrWhiteSpace(request?.Message) ? options.Value.SupportReplyMessage : request.Message.Trim();
+            var eventId = lifecycle.ReplyToSupport(thread, message, delayed: false);
+            return Results.Json(new { eventId, ticketReference = thread.TicketReference }, SimulatorJson.Options, statusCode: StatusCodes.Status202Accepted);
+        });
+
+        app.MapGet("/v1/support/{ticketReference}", (string ticketReference, OrderBook book) =>
+            book.FindSupport(ticketReference) is { } thread
+                ? Results.Json(new { ticketReference = thread.TicketReference, lineNumber = thread.Line.LineNumber, messagesReceived = thread.MessagesReceived, repliesSent = thread.RepliesSent }, SimulatorJson.Options)
+                : Error(StatusCodes.Status404NotFound, "not_found", "No support message was received for this ticket."));
 
         app.MapGet("/v1/orders/{reference}", (HttpContext http, string reference, TokenService tokens, OrderBook book) =>
         {
@@ -363,6 +452,9 @@ public static partial class SimulatorHost
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Replayed the stored response for {Reference} (same Idempotency-Key)")]
     private static partial void LogReplay(ILogger logger, string? reference);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Support message for ticket {TicketReference} on {Reference} line {LineNumber} ({MessageCount} message(s))")]
+    private static partial void LogSupportMessage(ILogger logger, string ticketReference, string reference, string lineNumber, int messageCount);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Idempotency-Key (length {KeyLength}) reused with a different body: 422")]
     private static partial void LogKeyConflict(ILogger logger, int keyLength);

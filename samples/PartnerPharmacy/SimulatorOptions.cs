@@ -55,6 +55,16 @@ public sealed class SimulatorOptions
 
     /// <summary>Timeout of one callback HTTP request.</summary>
     public TimeSpan CallbackTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// When true, every new support ticket message is answered, one <see cref="StepDelay"/> later, with a signed
+    /// <c>support.reply</c> callback carrying <see cref="SupportReplyMessage"/>. Off by default: POST
+    /// /v1/support/{ticketReference}/reply answers on demand.
+    /// </summary>
+    public bool SupportAutoReply { get; set; }
+
+    /// <summary>The text of a support reply when none is given.</summary>
+    public string SupportReplyMessage { get; set; } = "Thanks, we are looking into it and will update the line shortly.";
 }
 
 /// <summary>Lets list settings also be given as one comma-separated value (e.g. <c>Simulator__OutOfStockProducts="A,B"</c>).</summary>
@@ -125,6 +135,11 @@ internal sealed class SimulatorOptionsValidator : IValidateOptions<SimulatorOpti
         if (o.MaxDeliveryAttempts < 1)
         {
             errors.Add("Simulator:MaxDeliveryAttempts must be at least 1.");
+        }
+
+        if (string.IsNullOrWhiteSpace(o.SupportReplyMessage))
+        {
+            errors.Add("Simulator:SupportReplyMessage must not be empty.");
         }
 
         if (o.CallbackTimeout <= TimeSpan.Zero)

@@ -20,6 +20,10 @@ public static class PhiFields
         ("OrderLine", "shipTo"),
         ("CartLine", "sig"),
         ("CartLine", "shipTo"),
+
+        // Free text a clinic or pharmacy wrote about a patient's line: it may name the patient or their condition.
+        ("SupportTicket", "subject"),
+        ("SupportTicketMessage", "body"),
     ]);
 
     /// <summary>

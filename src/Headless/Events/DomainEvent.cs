@@ -17,6 +17,9 @@ public enum EventSubjectKind
 
     [Description("A clinic's cart: its edits and checkout.")]
     Cart,
+
+    [Description("A support ticket on an order line: its messages and status.")]
+    SupportTicket,
 }
 
 /// <summary>
@@ -31,6 +34,7 @@ public sealed record EventSubject(EventSubjectKind Type, long Id, string? Number
         {
             EventSubjectKind.Order => "Order",
             EventSubjectKind.OrderLine => "OrderLine",
+            EventSubjectKind.SupportTicket => "SupportTicket",
             _ => "Cart",
         },
         Id);

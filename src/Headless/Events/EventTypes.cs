@@ -11,6 +11,8 @@ public static class EventTypes
     public const string OrderRefunded = "order.refunded";
     public const string OrderLineStatusChanged = "order_line.status_changed";
     public const string CartChanged = "cart.changed";
+    public const string SupportTicketOpened = "support_ticket.opened";
+    public const string SupportTicketUpdated = "support_ticket.updated";
 
     /// <summary>Every type with what it means, in the order the schema lists them.</summary>
     public static readonly IReadOnlyDictionary<string, string> All = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -23,5 +25,7 @@ public static class EventTypes
         [OrderRefunded] = "A line declined after the capture was refunded for its amount. Payload: order number, line, amount, refunded total.",
         [OrderLineStatusChanged] = "An order line changed: status, hold owner or reason, or tracking. Payload: line and order numbers, patient external id, from, to, reason code, owner, tracking, sequence.",
         [CartChanged] = "A clinic's cart was edited, frozen for checkout, reopened or checked out. Payload: cart version, line count, status.",
+        [SupportTicketOpened] = "A clinic opened a support ticket on an order line. Payload: ticket, line and order numbers and ids, patient external id, status, author, message count; never the subject or message text.",
+        [SupportTicketUpdated] = "A support ticket changed status or got a message (from the clinic or the pharmacy). Payload: as support_ticket.opened, plus the previous status.",
     };
 }

@@ -94,7 +94,7 @@ public sealed class EventType : NodeGraphType<DomainEvent>
         Field<NonNullGraphType<StringGraphType>>("cursor").Description("This event's place in the log: pass it as `after` to events (or to a subscription) to continue after it.").Resolve(c => EventCursor.Encode(c.Source.Position));
         Field(x => x.Type).Description($"What happened: {string.Join(", ", EventTypes.All.Keys)}.");
         Field<NonNullGraphType<DateTimeScalar>>("occurredAt").Description("When the change was recorded.").Resolve(c => c.Source.OccurredAt);
-        Field<NonNullGraphType<EventSubjectGraphType>>("subject").Description("The order, order line or cart the event is about.").Resolve(c => c.Source.Subject);
+        Field<NonNullGraphType<EventSubjectGraphType>>("subject").Description("The order, order line, cart or support ticket the event is about.").Resolve(c => c.Source.Subject);
         Field<IdGraphType>("orderId").Description("The order the subject belongs to; null for a cart event.").Resolve(c => c.Source.OrderId is { } id ? GlobalId.Encode("Order", id) : null);
         Field<IntGraphType>("sequence").Description("For order line events, the line's sequence after the change: drop an update older than the one you have.").Resolve(c => c.Source.LineSequence);
         Field<NonNullGraphType<JsonScalar>>("payload").Description("The event's data, by type (README \"Event log\").").Resolve(c => c.Source.Payload);
@@ -107,9 +107,9 @@ public sealed class EventSubjectGraphType : ObjectGraphType<EventSubject>
     {
         Name = "EventSubject";
         Description = "What an event is about.";
-        Field<NonNullGraphType<EnumGraphType<EventSubjectKind>>>("type").Description("Whether the subject is an order, an order line or a cart.").Resolve(c => c.Source.Type);
-        Field<NonNullGraphType<IdGraphType>>("id").Description("The subject's global ID (an Order, OrderLine or Cart).").Resolve(c => c.Source.GlobalId);
-        Field<StringGraphType>("number").Description("The order or line number (HX-10042, HX-10042-03); null for a cart.").Resolve(c => c.Source.Number);
+        Field<NonNullGraphType<EnumGraphType<EventSubjectKind>>>("type").Description("Whether the subject is an order, an order line, a cart or a support ticket.").Resolve(c => c.Source.Type);
+        Field<NonNullGraphType<IdGraphType>>("id").Description("The subject's global ID (an Order, OrderLine, Cart or SupportTicket).").Resolve(c => c.Source.GlobalId);
+        Field<StringGraphType>("number").Description("The order, line or ticket number (HX-10042, HX-10042-03, ST-10001); null for a cart.").Resolve(c => c.Source.Number);
     }
 }
 

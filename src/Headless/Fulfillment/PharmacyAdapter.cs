@@ -19,6 +19,15 @@ public sealed record PartnerAddress(string Line1, string? Line2, string City, st
 
 public sealed record PartnerPrescriber(string FirstName, string LastName, string Npi, string? Dea);
 
+/// <summary>
+/// What a pharmacy receives when a support ticket on one of its lines waits on it: the ticket's reference (to answer
+/// with), its subject and its latest messages, oldest first. Free text by necessity: the pharmacy must read the question.
+/// </summary>
+public sealed record PartnerSupportMessage(string TicketReference, string Subject, string CallbackUrl, IReadOnlyList<PartnerSupportEntry> Messages);
+
+/// <summary>One message of a ticket as the pharmacy receives it; author is CLINIC or PHARMACY.</summary>
+public sealed record PartnerSupportEntry(string Author, string Body, DateTimeOffset CreatedAt);
+
 /// <summary>The pharmacy's answer to a submission.</summary>
 public sealed record PartnerSubmission(string? Reference);
 
@@ -29,6 +38,9 @@ public interface IPharmacyAdapter
 
     /// <summary>Asks the pharmacy to cancel one line. False when the pharmacy refused because work has started.</summary>
     Task<bool> CancelLineAsync(Pharmacy pharmacy, string reference, string lineNumber, string idempotencyKey, CancellationToken ct);
+
+    /// <summary>Sends a support ticket about one line to the pharmacy; it answers later with a signed support.reply callback.</summary>
+    Task SendSupportMessageAsync(Pharmacy pharmacy, string reference, string lineNumber, PartnerSupportMessage message, string idempotencyKey, CancellationToken ct);
 }
 
 /// <summary>
@@ -63,6 +75,12 @@ public sealed class HttpPharmacyAdapter(IHttpClientFactory httpClients, PartnerT
 
         response.EnsureSuccessStatusCode();
         return true;
+    }
+
+    public async Task SendSupportMessageAsync(Pharmacy pharmacy, string reference, string lineNumber, PartnerSupportMessage message, string idempotencyKey, CancellationToken ct)
+    {
+        using var response = await SendAsync(pharmacy, HttpMethod.Post, $"v1/orders/{Uri.EscapeDataString(reference)}/lines/{Uri.EscapeDataString(lineNumber)}/messages", message, idempotencyKey, ct);
+        response.EnsureSuccessStatusCode();
     }
 
     private async Task<HttpResponseMessage> SendAsync(Pharmacy pharmacy, HttpMethod method, string path, object body, string idempotencyKey, CancellationToken ct)

@@ -21,6 +21,7 @@ using Headless.Payments.Stripe;
 using Headless.Prescribers;
 using Headless.RateLimiting;
 using Headless.Secrets;
+using Headless.Support;
 using Headless.Transport;
 using Headless.Webhooks;
 
@@ -59,6 +60,7 @@ public static class HeadlessServiceCollectionExtensions
         services.AddOutbox();
         services.AddEvents();
         services.AddPartnerEvents();
+        services.AddSupport();
         services.AddWebhooks();
         services.AddOperations();
         services.AddDemo();

@@ -21,6 +21,8 @@ namespace Headless.Partners;
 /// <item>200 <c>{"duplicate":false,"changed":…,"status":…,"sequence":…}</c>: applied. A late or older status is
 /// acknowledged with changed=false: it never moves a line backwards.</item>
 /// </list>
+/// A verified callback whose type another capability registered (<see cref="IPartnerEventHandler"/>, e.g. support.reply)
+/// is handed to that handler, which answers it by the same rules (400 invalid, 404 unknown, 200 duplicate or applied).
 /// The event id is recorded in the same transaction as the line change, under the line's row lock, so concurrent
 /// deliveries of one event change the line once on every provider; the (pharmacy, event id) key settles the rest.
 /// </summary>
@@ -29,8 +31,11 @@ internal sealed class PartnerEventsEndpoint(
     LineChanges changes,
     SecretProtector secrets,
     TimeProvider clock,
+    IEnumerable<IPartnerEventHandler> handlers,
     ILogger<PartnerEventsEndpoint> logger)
 {
+    private readonly Dictionary<string, IPartnerEventHandler> _handlers = handlers.ToDictionary(h => h.Type, StringComparer.Ordinal);
+
     public const string Route = "/partners/{pharmacyId}/events";
     public const int MaxBodyBytes = 64 * 1024;
 
@@ -89,6 +94,11 @@ internal sealed class PartnerEventsEndpoint(
             return;
         }
 
+        if (_handlers.Count > 0 && await DispatchAsync(context, pharmacyKey, body))
+        {
+            return;
+        }
+
         if (!PartnerEvent.TryParse(body, out var evt, out var problem))
         {
             await WriteAsync(context, StatusCodes.Status400BadRequest, new { error = problem });
@@ -127,6 +137,23 @@ internal sealed class PartnerEventsEndpoint(
             evt.Id, evt.Type, pharmacyKey, lineId, result.Outcome, result.FromStatus.ToWire(), result.ToStatus.ToWire());
 
         await WriteAsync(context, StatusCodes.Status200OK, new { duplicate = false, changed = result.Changed, status = result.ToStatus.ToWire(), sequence });
+    }
+
+    /// <summary>Hands a verified callback whose type a capability registered to its handler; false for line callbacks.</summary>
+    private async Task<bool> DispatchAsync(HttpContext context, long pharmacyId, byte[] body)
+    {
+        if (!PartnerEventBody.TryRead(body, out var root, out _)
+            || !root.TryGetProperty("type", out var type) || type.ValueKind != System.Text.Json.JsonValueKind.String
+            || !_handlers.TryGetValue(type.GetString()!, out var handler))
+        {
+            return false; // the line path parses it again and answers any problem the same way as before
+        }
+
+        // Verified and addressed: finish even if the pharmacy hangs up, as for line callbacks.
+        var answer = await handler.HandleAsync(pharmacyId, root, CancellationToken.None);
+        logger.LogInformation("Callback ({Type}) from pharmacy {PharmacyId}: HTTP {Status}.", handler.Type, pharmacyId, answer.Status);
+        await WriteAsync(context, answer.Status, answer.Body);
+        return true;
     }
 
     /// <summary>The line's key when the number names a routed line of this pharmacy; null otherwise (all reported as 404).</summary>

@@ -35,6 +35,7 @@ public sealed class WebhookPayloadSchema : Schema
         RegisterType(typeof(OrderRefundedType));
         RegisterType(typeof(OrderChangedType));
         RegisterType(typeof(CartChangedType));
+        RegisterType(typeof(SupportTicketChangedType));
     }
 }
 
@@ -144,5 +145,23 @@ public sealed class CartChangedType : ObjectGraphType<WebhookEventSource>
         Field<IntGraphType>("version").Description("The cart's version after the change.").Resolve(c => c.Source.Number("version"));
         Field<IntGraphType>("lineCount").Description("Lines in the cart after the change.").Resolve(c => c.Source.Number("lineCount"));
         Field<StringGraphType>("status").Description("The cart's status after the change.").Resolve(c => c.Source.Text("status"));
+    }
+}
+
+public sealed class SupportTicketChangedType : ObjectGraphType<WebhookEventSource>
+{
+    public SupportTicketChangedType()
+    {
+        Name = "SupportTicketChanged";
+        Description = "support_ticket.opened, support_ticket.updated: a support ticket was opened, got a message or changed status.";
+        WebhookEventFields.Add<SupportTicketChangedType>(this, EventTypes.SupportTicketOpened, EventTypes.SupportTicketUpdated);
+        Field<StringGraphType>("ticketId").Description("The ticket's global ID.").Resolve(c => c.Source.Text("ticketId"));
+        Field<StringGraphType>("ticketNumber").Description("The ticket's number, e.g. ST-10001.").Resolve(c => c.Source.Text("number"));
+        Field<StringGraphType>("lineNumber").Description("The number of the order line the ticket is about.").Resolve(c => c.Source.Text("lineNumber"));
+        Field<StringGraphType>("previousStatus").Description("The ticket's status before the change; null when it was opened.").Resolve(c => c.Source.Text("from"));
+        Field<StringGraphType>("status").Description("The ticket's status after the change.").Resolve(c => c.Source.Text("status"));
+        Field<StringGraphType>("author").Description("Who wrote the message the change added (CLINIC or PHARMACY); null for a status change.").Resolve(c => c.Source.Text("author"));
+        Field<IntGraphType>("messageCount").Description("Messages on the ticket after the change.").Resolve(c => c.Source.Number("messageCount"));
+        WebhookEventFields.Order(this);
     }
 }

@@ -19,6 +19,14 @@ public static class WebhookPayloads
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    // Both support ticket events carry the same fields; never the subject or a message's text.
+    private static readonly (string From, string To)[] SupportTicketFields =
+    [
+        ("ticketId", "ticketId"), ("number", "ticketNumber"), ("lineId", "lineId"), ("lineNumber", "lineNumber"), ("orderId", "orderId"),
+        ("orderNumber", "orderNumber"), ("clinicId", "clinicId"), ("patientExternalId", "patientExternalId"), ("from", "previousStatus"),
+        ("status", "status"), ("author", "author"), ("messageCount", "messageCount"),
+    ];
+
     // (stored name, webhook name)
     private static readonly Dictionary<string, (string From, string To)[]> Fields = new(StringComparer.Ordinal)
     {
@@ -40,6 +48,8 @@ public static class WebhookPayloads
             ("sequence", "sequence"),
         ],
         [EventTypes.CartChanged] = [("cartId", "cartId"), ("clinicId", "clinicId"), ("version", "version"), ("lineCount", "lineCount"), ("status", "status")],
+        [EventTypes.SupportTicketOpened] = SupportTicketFields,
+        [EventTypes.SupportTicketUpdated] = SupportTicketFields,
     };
 
     /// <summary>The default body of a delivery of <paramref name="e"/>.</summary>

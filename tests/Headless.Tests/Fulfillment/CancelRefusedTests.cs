@@ -87,5 +87,8 @@ public sealed class CancelRefusedTests
             Keys.Enqueue(idempotencyKey);
             return Task.FromResult(false);
         }
+
+        public Task SendSupportMessageAsync(Pharmacy pharmacy, string reference, string lineNumber, PartnerSupportMessage message, string idempotencyKey, CancellationToken ct) =>
+            Task.CompletedTask;
     }
 }

@@ -29,8 +29,8 @@ public sealed class SeededTenant(TestTenant tenant, IReadOnlyDictionary<string, 
 /// <summary>
 /// Gives an organization at least one object of every tenant-owned node type, through the API where there is one:
 /// a clinic, a prescriber, three patients, a checked-out cart and its order (one line submitted, one rejected by
-/// the pharmacy; two partner orders, so two outbox messages, one of them parked), and an open, validated cart
-/// with one line. Every seeded organization looks the same, so two of them answer the same documents the same way.
+/// the pharmacy; two partner orders, so two outbox messages, one of them parked), a support ticket on the submitted
+/// line, and an open, validated cart with one line. Every seeded organization looks the same, so two of them answer the same documents the same way.
 /// </summary>
 public static class IsolationSeed
 {
@@ -71,6 +71,7 @@ public static class IsolationSeed
         var open = await AddAsync(c, clinic, [CartData.GoodLine(patients[2], prescriber, catalog.SemaEast)]);
         await ValidateAsync(c, open.CartId);
 
+        var ticket = await SupportTicketAsync(c, orderLines[0]);
         var (endpoint, delivery) = await WebhookAsync(app, c);
         var (parked, pending) = await OutboxAsync(app, tenant.OrganizationId);
         var auditEvent = await AuditEventAsync(app, tenant.OrganizationId);
@@ -89,6 +90,7 @@ public static class IsolationSeed
             [Headless.Events.EventType.TypeName] = [("event", await LogEventAsync(app, tenant.OrganizationId))],
             [Headless.Webhooks.WebhookEndpointType.TypeName] = [("endpoint", endpoint)],
             [Headless.Webhooks.WebhookDeliveryType.TypeName] = [("delivery", delivery)],
+            [Headless.Support.SupportTicket.TypeName] = [("ticket", ticket)],
         };
         return new SeededTenant(tenant, ids);
     }
@@ -105,6 +107,16 @@ public static class IsolationSeed
         var cart = (await c.DataAsync(Validate, new { cartId })).At("cartValidate.cart");
         Assert.True(cart.GetProperty("checkoutReady").GetBoolean(), cart.GetRawText());
         return cart.GetProperty("version").GetInt32();
+    }
+
+    /// <summary>An OPEN support ticket on the submitted line (the first patient's), with one message.</summary>
+    private static async Task<string> SupportTicketAsync(GraphQLClient c, string lineId)
+    {
+        var opened = (await c.DataAsync(
+            "mutation($lineId: ID!) { supportTicketOpen(lineId: $lineId, subject: \"Isolation\", message: \"Seeded ticket.\") { ticket { id } userErrors { code } } }",
+            new { lineId })).GetProperty("supportTicketOpen");
+        Assert.Empty(opened.UserErrorCodes());
+        return opened.At("ticket.id").GetString()!;
     }
 
     /// <summary>

@@ -66,6 +66,10 @@ public sealed class TenantIsolationMatrixTests : IAsyncLifetime
         ["Mutation.webhookEndpointReplay(endpointId)"] = "WebhookEndpoint",
         ["Mutation.webhookEndpointTest(endpointId)"] = "WebhookEndpoint",
         ["Mutation.webhookDeliveryRetry(deliveryId)"] = "WebhookDelivery",
+        ["Mutation.supportTicketOpen(lineId)"] = "OrderLine",
+        ["Mutation.supportTicketReply(ticketId)"] = "SupportTicket",
+        ["Mutation.supportTicketSetStatus(ticketId)"] = "SupportTicket",
+        ["SupportTicketFilter.lineId"] = "OrderLine",
 
         // Any object's ID filters the audit trail; a patient's is the usual one.
         ["AuditEventFilter.objectId"] = "Patient",

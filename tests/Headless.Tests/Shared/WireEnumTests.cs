@@ -12,6 +12,7 @@ using Headless.Orders;
 using Headless.Orders.Lifecycle;
 using Headless.Outbox;
 using Headless.Shared;
+using Headless.Support;
 using Headless.Tests.Infrastructure;
 using Headless.Webhooks;
 using Microsoft.EntityFrameworkCore;
@@ -47,7 +48,9 @@ public sealed class WireEnumTests
         ],
         [typeof(AuditOperationType)] = ["QUERY", "MUTATION"],
         [typeof(AuditOutcome)] = ["OK", "NOT_FOUND", "REJECTED", "ERROR"],
-        [typeof(EventSubjectKind)] = ["ORDER", "ORDER_LINE", "CART"],
+        [typeof(EventSubjectKind)] = ["ORDER", "ORDER_LINE", "CART", "SUPPORT_TICKET"],
+        [typeof(SupportTicketStatus)] = ["OPEN", "WAITING_ON_PHARMACY", "WAITING_ON_CLINIC", "RESOLVED"],
+        [typeof(SupportTicketAuthor)] = ["CLINIC", "PHARMACY"],
         [typeof(WebhookEndpointStatus)] = ["ENABLED", "DISABLED"],
         [typeof(WebhookDisabledReason)] = ["MANUAL", "GONE", "FAILING"],
         [typeof(WebhookDeliveryStatus)] = ["PENDING", "SUCCEEDED", "FAILED"],
@@ -72,6 +75,8 @@ public sealed class WireEnumTests
         [typeof(AuditOperationType)] = "AuditOperationType",
         [typeof(AuditOutcome)] = "AuditOutcome",
         [typeof(EventSubjectKind)] = "EventSubjectType",
+        [typeof(SupportTicketStatus)] = "SupportTicketStatus",
+        [typeof(SupportTicketAuthor)] = "SupportTicketAuthor",
         [typeof(WebhookEndpointStatus)] = "WebhookEndpointStatus",
         [typeof(WebhookDisabledReason)] = "WebhookDisabledReason",
         [typeof(WebhookDeliveryStatus)] = "WebhookDeliveryStatus",
