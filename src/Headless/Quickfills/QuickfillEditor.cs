@@ -25,7 +25,7 @@ public sealed class QuickfillEditor(IDbContextFactory<HeadlessDbContext> context
         var refs = await CartReferenceLoader.LoadAsync(db, command.ClinicId, [], [t.PrescriberId], [t.OfferingId], [t.ProductId], ct);
         if (command.ClinicId is not null && refs.Clinic is null)
         {
-            errors.Add(UserErrorCode.NotFound, CartUserErrors.NoClinic, "input", "clinicId");
+            errors.Insert(0, new UserError(UserErrorCode.NotFound, ["input", "clinicId"], CartUserErrors.NoClinic));
         }
 
         var template = Check(refs, t, errors);
@@ -99,6 +99,14 @@ public sealed class QuickfillEditor(IDbContextFactory<HeadlessDbContext> context
     {
         var found = new UserErrorList();
         refs.Check(0, null, t.PrescriberId, t.OfferingId, t.ProductId, found);
+
+        // As in cartLinesAdd, the line is placed (and its quantity judged against the offering) only once everything else is right.
+        if (errors.Count > 0 || found.Count > 0 || (t.OfferingId is null && t.ProductId is null))
+        {
+            errors.AddRange(QuickfillInputDecoding.FromLine(found, "input"));
+            return null;
+        }
+
         Offering? offering = null;
         if (t.OfferingId is { } offeringId)
         {
@@ -126,7 +134,7 @@ public sealed class QuickfillEditor(IDbContextFactory<HeadlessDbContext> context
         }
 
         errors.AddRange(QuickfillInputDecoding.FromLine(found, "input"));
-        if (found.Count > 0 || (t.OfferingId is null && t.ProductId is null))
+        if (found.Count > 0)
         {
             return null;
         }

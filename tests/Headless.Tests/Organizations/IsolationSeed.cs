@@ -29,8 +29,8 @@ public sealed class SeededTenant(TestTenant tenant, IReadOnlyDictionary<string, 
 /// <summary>
 /// Gives an organization at least one object of every tenant-owned node type, through the API where there is one:
 /// a clinic, a prescriber, three patients, a checked-out cart and its order (one line submitted, one rejected by
-/// the pharmacy; two partner orders, so two outbox messages, one of them parked), and an open, validated cart
-/// with one line. Every seeded organization looks the same, so two of them answer the same documents the same way.
+/// the pharmacy; two partner orders, so two outbox messages, one of them parked), an open, validated cart
+/// with one line, and a quickfill of the clinic. Every seeded organization looks the same, so two of them answer the same documents the same way.
 /// </summary>
 public static class IsolationSeed
 {
@@ -71,6 +71,8 @@ public static class IsolationSeed
         var open = await AddAsync(c, clinic, [CartData.GoodLine(patients[2], prescriber, catalog.SemaEast)]);
         await ValidateAsync(c, open.CartId);
 
+        var quickfill = await Quickfills.QuickfillData.CreateAsync(c, new { clinicId = clinic, name = "Isolation quickfill", offeringId = catalog.SemaEast, quantity = 1, sig = CartData.GoodSig, daysSupply = 28, prescriberId = prescriber });
+
         var (endpoint, delivery) = await WebhookAsync(app, c);
         var (parked, pending) = await OutboxAsync(app, tenant.OrganizationId);
         var auditEvent = await AuditEventAsync(app, tenant.OrganizationId);
@@ -89,6 +91,7 @@ public static class IsolationSeed
             [Headless.Events.EventType.TypeName] = [("event", await LogEventAsync(app, tenant.OrganizationId))],
             [Headless.Webhooks.WebhookEndpointType.TypeName] = [("endpoint", endpoint)],
             [Headless.Webhooks.WebhookDeliveryType.TypeName] = [("delivery", delivery)],
+            [Headless.Quickfills.QuickfillType.TypeName] = [("quickfill", quickfill)],
         };
         return new SeededTenant(tenant, ids);
     }

@@ -66,6 +66,9 @@ public sealed class TenantIsolationMatrixTests : IAsyncLifetime
         ["Mutation.webhookEndpointReplay(endpointId)"] = "WebhookEndpoint",
         ["Mutation.webhookEndpointTest(endpointId)"] = "WebhookEndpoint",
         ["Mutation.webhookDeliveryRetry(deliveryId)"] = "WebhookDelivery",
+        ["Mutation.quickfillUpdate(id)"] = "Quickfill",
+        ["Mutation.quickfillDelete(id)"] = "Quickfill",
+        ["Mutation.cartLinesAddFromQuickfill(quickfillId)"] = "Quickfill",
 
         // Any object's ID filters the audit trail; a patient's is the usual one.
         ["AuditEventFilter.objectId"] = "Patient",
@@ -92,6 +95,10 @@ public sealed class TenantIsolationMatrixTests : IAsyncLifetime
         "CartLineInput.productId",
         "CartLineInput.pharmacyId",
         "CartLineUpdateInput.pharmacyId",
+        "QuickfillInput.productId",
+        "QuickfillInput.pharmacyId",
+        "QuickfillUpdateInput.productId",
+        "QuickfillUpdateInput.pharmacyId",
     };
 
     /// <summary>Slots the schema documents as accepted and ignored: A's own ID answers like a missing one there too.</summary>
