@@ -17,8 +17,8 @@ public abstract class QuickfillCommandCountTests(DatabaseProvider provider, Post
     private static readonly int[] Sizes = [1, 10, 40];
 
     /// <summary>
-    /// Measured on SQLite and PostgreSQL alike: cartLinesAdd's 17 (key lookup, its reads and save, the payload's cart
-    /// read) and the quickfill read. A change to cartLinesAdd's cost moves this number and the relation still holds.
+    /// Measured on SQLite and PostgreSQL alike: cartLinesAdd's 17 for the same lines and cart selection, and the
+    /// quickfill read. A change to cartLinesAdd's cost moves this number; the relation above still holds.
     /// </summary>
     private const int ExpectedCommands = 18;
 
