@@ -37,11 +37,12 @@ public static class PhiFields
         ("orderLines", "filter.patientExternalId"),
     ]);
 
-    /// <summary>Addresses that belong to a business, not a patient.</summary>
+    /// <summary>Addresses that belong to a business, not a patient, and a clinic's standing directions, which belong to no patient.</summary>
     public static readonly FrozenSet<(string Type, string Field)> NotPatientData = FrozenSet.ToFrozenSet(
     [
         ("Clinic", "shipTo"),
         ("Clinic", "billingAddress"),
+        ("Quickfill", "sig"),
     ]);
 
     public static bool IsPhi(string type, string field) => WholeTypes.Contains(type) || Fields.Contains((type, field));

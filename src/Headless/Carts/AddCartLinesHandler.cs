@@ -137,7 +137,7 @@ public sealed class AddCartLinesHandler(IDbContextFactory<HeadlessDbContext> con
                 return (match, chosen);
             }
 
-            errors.Add(UserErrorCode.NotFound, "This pharmacy does not offer the product.", CartUserErrors.Path(index, "pharmacyId"));
+            errors.Add(UserErrorCode.NotFound, CartUserErrors.PharmacyLacksProduct, CartUserErrors.Path(index, "pharmacyId"));
             return null;
         }
 

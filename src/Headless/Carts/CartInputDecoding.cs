@@ -76,6 +76,16 @@ public static class CartInputDecoding
         var patientId = input.PatientId is null
             ? Missing(errors, "Each line needs a patient.", CartUserErrors.Path(i, "patientId"))
             : Id(input.PatientId, "Patient", CartUserErrors.NoPatient, errors, CartUserErrors.Path(i, "patientId"));
+        return LineValues(input, i, errors) with { PatientId = patientId };
+    }
+
+    /// <summary>
+    /// Everything of a line to add but its patient (which <paramref name="input"/>'s PatientId does not affect): the
+    /// offering or product and pharmacy, and the entered values, with the same errors on the same fields. Quickfills
+    /// check their line templates with it, so a template is refused exactly when such a line would be.
+    /// </summary>
+    public static NewCartLine LineValues(CartLineInput input, int i, UserErrorList errors)
+    {
         long? offeringId = null, productId = null, pharmacyId = null;
         if (input.OfferingId is not null)
         {
@@ -98,7 +108,7 @@ public static class CartInputDecoding
         CheckValues(input.Quantity, input.DaysSupply, input.Sig, i, errors);
         var prescriberId = Prescriber(input.PrescriberId, i, errors);
         var shipTo = ShipToAsGiven(input.ShipTo, i, errors);
-        return new NewCartLine(patientId, offeringId, productId, pharmacyId)
+        return new NewCartLine(null, offeringId, productId, pharmacyId)
         {
             Quantity = input.Quantity,
             Sig = input.Sig,

@@ -17,6 +17,7 @@ public static class CartUserErrors
     public const string NoOffering = "No offering with this ID exists.";
     public const string NoProduct = "No product with this ID exists.";
     public const string NoPharmacy = "No pharmacy with this ID exists.";
+    public const string PharmacyLacksProduct = "This pharmacy does not offer the product.";
 
     /// <summary>INVALID_VALUE on <paramref name="field"/> when a call carries no lines or more than <see cref="CartEditing.MaxLinesPerCall"/>.</summary>
     public static CartEditResult? LineCount(int count, string field, string noun) =>

@@ -19,6 +19,7 @@ using Headless.Patients;
 using Headless.Payments;
 using Headless.Payments.Stripe;
 using Headless.Prescribers;
+using Headless.Quickfills;
 using Headless.RateLimiting;
 using Headless.Secrets;
 using Headless.Support;
@@ -53,6 +54,7 @@ public static class HeadlessServiceCollectionExtensions
         services.AddCatalog();
         services.AddCarts();
         services.AddCartValidation();
+        services.AddQuickfills();
         services.AddPayments();
         services.AddOrders();
         services.AddCheckout();

@@ -30,7 +30,7 @@ public sealed class SeededTenant(TestTenant tenant, IReadOnlyDictionary<string, 
 /// Gives an organization at least one object of every tenant-owned node type, through the API where there is one:
 /// a clinic, a prescriber, three patients, a checked-out cart and its order (one line submitted, one rejected by
 /// the pharmacy; two partner orders, so two outbox messages, one of them parked), a support ticket on the submitted
-/// line, and an open, validated cart with one line. Every seeded organization looks the same, so two of them answer the same documents the same way.
+/// line, an open, validated cart with one line, and a quickfill of the clinic. Every seeded organization looks the same, so two of them answer the same documents the same way.
 /// </summary>
 public static class IsolationSeed
 {
@@ -72,6 +72,8 @@ public static class IsolationSeed
         await ValidateAsync(c, open.CartId);
 
         var ticket = await SupportTicketAsync(c, orderLines[0]);
+        var quickfill = await Quickfills.QuickfillData.CreateAsync(c, new { clinicId = clinic, name = "Isolation quickfill", offeringId = catalog.SemaEast, quantity = 1, sig = CartData.GoodSig, daysSupply = 28, prescriberId = prescriber });
+
         var (endpoint, delivery) = await WebhookAsync(app, c);
         var (parked, pending) = await OutboxAsync(app, tenant.OrganizationId);
         var auditEvent = await AuditEventAsync(app, tenant.OrganizationId);
@@ -91,6 +93,7 @@ public static class IsolationSeed
             [Headless.Webhooks.WebhookEndpointType.TypeName] = [("endpoint", endpoint)],
             [Headless.Webhooks.WebhookDeliveryType.TypeName] = [("delivery", delivery)],
             [Headless.Support.SupportTicket.TypeName] = [("ticket", ticket)],
+            [Headless.Quickfills.QuickfillType.TypeName] = [("quickfill", quickfill)],
         };
         return new SeededTenant(tenant, ids);
     }

@@ -70,6 +70,9 @@ public sealed class TenantIsolationMatrixTests : IAsyncLifetime
         ["Mutation.supportTicketReply(ticketId)"] = "SupportTicket",
         ["Mutation.supportTicketSetStatus(ticketId)"] = "SupportTicket",
         ["SupportTicketFilter.lineId"] = "OrderLine",
+        ["Mutation.quickfillUpdate(id)"] = "Quickfill",
+        ["Mutation.quickfillDelete(id)"] = "Quickfill",
+        ["Mutation.cartLinesAddFromQuickfill(quickfillId)"] = "Quickfill",
 
         // Any object's ID filters the audit trail; a patient's is the usual one.
         ["AuditEventFilter.objectId"] = "Patient",
@@ -96,6 +99,10 @@ public sealed class TenantIsolationMatrixTests : IAsyncLifetime
         "CartLineInput.productId",
         "CartLineInput.pharmacyId",
         "CartLineUpdateInput.pharmacyId",
+        "QuickfillInput.productId",
+        "QuickfillInput.pharmacyId",
+        "QuickfillUpdateInput.productId",
+        "QuickfillUpdateInput.pharmacyId",
     };
 
     /// <summary>Slots the schema documents as accepted and ignored: A's own ID answers like a missing one there too.</summary>
