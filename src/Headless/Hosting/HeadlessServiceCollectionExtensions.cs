@@ -20,6 +20,7 @@ using Headless.Payments.Stripe;
 using Headless.Prescribers;
 using Headless.RateLimiting;
 using Headless.Secrets;
+using Headless.Tracking;
 using Headless.Transport;
 using Headless.Webhooks;
 
@@ -59,6 +60,7 @@ public static class HeadlessServiceCollectionExtensions
         services.AddEvents();
         services.AddPartnerEvents();
         services.AddWebhooks();
+        services.AddTracking();
         services.AddDemo();
         return services;
     }
@@ -74,6 +76,7 @@ public static class HeadlessServiceCollectionExtensions
         app.MapGraphQLHttp("/graphql");
         app.MapStripeWebhooks();
         app.MapPartnerEvents();
+        app.MapTracking();
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new() { Predicate = c => c.Tags.Contains("ready") });
         return app;
