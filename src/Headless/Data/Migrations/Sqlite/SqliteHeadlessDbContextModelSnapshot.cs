@@ -1058,6 +1058,44 @@ namespace Headless.Data.Migrations.Sqlite
                     b.ToTable("Prescribers", (string)null);
                 });
 
+            modelBuilder.Entity("Headless.Tracking.TrackingLink", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("OrderLineId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("OrganizationId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("RevokedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrderLineId");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique();
+
+                    b.HasIndex("OrganizationId", "OrderLineId");
+
+                    b.ToTable("TrackingLinks", (string)null);
+                });
+
             modelBuilder.Entity("Headless.Webhooks.WebhookDelivery", b =>
                 {
                     b.Property<long>("Id")
@@ -1821,6 +1859,15 @@ namespace Headless.Data.Migrations.Sqlite
                         });
 
                     b.Navigation("Licenses");
+                });
+
+            modelBuilder.Entity("Headless.Tracking.TrackingLink", b =>
+                {
+                    b.HasOne("Headless.Orders.OrderLine", null)
+                        .WithMany()
+                        .HasForeignKey("OrderLineId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Headless.Webhooks.WebhookDelivery", b =>
