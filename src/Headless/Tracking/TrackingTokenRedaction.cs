@@ -43,7 +43,7 @@ internal static partial class TrackingTokenRedaction
         {
             foreach (var (key, value) in pairs)
             {
-                if (key != "{OriginalFormat}" && value is not null and not ValueType && Mentions(value as string ?? value.ToString()))
+                if (key != "{OriginalFormat}" && Mentions(TextOf(value)))
                 {
                     return true;
                 }
@@ -55,6 +55,17 @@ internal static partial class TrackingTokenRedaction
         return state is not null && Mentions(state as string ?? state.ToString());
     }
 
+    /// <summary>
+    /// A value as a provider would write it; null for numbers, dates, GUIDs and the like, which cannot hold a path.
+    /// Structs are not skipped: the framework logs paths as <see cref="PathString"/>.
+    /// </summary>
+    private static string? TextOf(object? value) => value switch
+    {
+        null or IFormattable or bool => null,
+        string s => s,
+        _ => value.ToString(),
+    };
+
     /// <summary>The state with every mentioning value redacted: still a list of name/value pairs, so structured providers keep their fields.</summary>
     internal static RedactedState RedactState<TState>(TState state, string formatted)
     {
@@ -63,9 +74,7 @@ internal static partial class TrackingTokenRedaction
         {
             foreach (var (key, value) in original)
             {
-                pairs.Add(new(key, value is not null and not ValueType && key != "{OriginalFormat}" && Mentions(value as string ?? value.ToString())
-                    ? Redact(value as string ?? value.ToString()!)
-                    : value));
+                pairs.Add(new(key, key != "{OriginalFormat}" && TextOf(value) is { } text && Mentions(text) ? Redact(text) : value));
             }
         }
 

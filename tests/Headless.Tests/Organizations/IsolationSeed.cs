@@ -29,8 +29,9 @@ public sealed class SeededTenant(TestTenant tenant, IReadOnlyDictionary<string, 
 /// <summary>
 /// Gives an organization at least one object of every tenant-owned node type, through the API where there is one:
 /// a clinic, a prescriber, three patients, a checked-out cart and its order (one line submitted, one rejected by
-/// the pharmacy; two partner orders, so two outbox messages, one of them parked), and an open, validated cart
-/// with one line. Every seeded organization looks the same, so two of them answer the same documents the same way.
+/// the pharmacy; two partner orders, so two outbox messages, one of them parked), an open, validated cart with one
+/// line, and a tracking link for the submitted line. Every seeded organization looks the same, so two of them
+/// answer the same documents the same way.
 /// </summary>
 public static class IsolationSeed
 {
@@ -71,6 +72,7 @@ public static class IsolationSeed
         var open = await AddAsync(c, clinic, [CartData.GoodLine(patients[2], prescriber, catalog.SemaEast)]);
         await ValidateAsync(c, open.CartId);
 
+        var trackingLink = await TrackingLinkAsync(c, orderLines[0]);
         var (endpoint, delivery) = await WebhookAsync(app, c);
         var (parked, pending) = await OutboxAsync(app, tenant.OrganizationId);
         var auditEvent = await AuditEventAsync(app, tenant.OrganizationId);
@@ -89,6 +91,7 @@ public static class IsolationSeed
             [Headless.Events.EventType.TypeName] = [("event", await LogEventAsync(app, tenant.OrganizationId))],
             [Headless.Webhooks.WebhookEndpointType.TypeName] = [("endpoint", endpoint)],
             [Headless.Webhooks.WebhookDeliveryType.TypeName] = [("delivery", delivery)],
+            [Headless.Tracking.TrackingLink.TypeName] = [("link", trackingLink)],
         };
         return new SeededTenant(tenant, ids);
     }
@@ -105,6 +108,14 @@ public static class IsolationSeed
         var cart = (await c.DataAsync(Validate, new { cartId })).At("cartValidate.cart");
         Assert.True(cart.GetProperty("checkoutReady").GetBoolean(), cart.GetRawText());
         return cart.GetProperty("version").GetInt32();
+    }
+
+    /// <summary>A patient's tracking link for the submitted line.</summary>
+    private static async Task<string> TrackingLinkAsync(GraphQLClient c, string lineId)
+    {
+        var created = (await c.DataAsync("mutation($lineId: ID!) { trackingLinkCreate(lineId: $lineId) { link { id } userErrors { code } } }", new { lineId })).GetProperty("trackingLinkCreate");
+        Assert.Empty(created.UserErrorCodes());
+        return created.At("link.id").GetString()!;
     }
 
     /// <summary>

@@ -66,6 +66,8 @@ public sealed class TenantIsolationMatrixTests : IAsyncLifetime
         ["Mutation.webhookEndpointReplay(endpointId)"] = "WebhookEndpoint",
         ["Mutation.webhookEndpointTest(endpointId)"] = "WebhookEndpoint",
         ["Mutation.webhookDeliveryRetry(deliveryId)"] = "WebhookDelivery",
+        ["Mutation.trackingLinkCreate(lineId)"] = "OrderLine",
+        ["Mutation.trackingLinkRevoke(id)"] = "TrackingLink",
 
         // Any object's ID filters the audit trail; a patient's is the usual one.
         ["AuditEventFilter.objectId"] = "Patient",
