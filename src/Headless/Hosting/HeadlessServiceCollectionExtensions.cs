@@ -23,6 +23,7 @@ using Headless.Quickfills;
 using Headless.RateLimiting;
 using Headless.Secrets;
 using Headless.Support;
+using Headless.Tracking;
 using Headless.Transport;
 using Headless.Webhooks;
 
@@ -65,6 +66,7 @@ public static class HeadlessServiceCollectionExtensions
         services.AddSupport();
         services.AddWebhooks();
         services.AddOperations();
+        services.AddTracking();
         services.AddDemo();
         return services;
     }
@@ -80,6 +82,7 @@ public static class HeadlessServiceCollectionExtensions
         app.MapGraphQLHttp("/graphql");
         app.MapStripeWebhooks();
         app.MapPartnerEvents();
+        app.MapTracking();
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new() { Predicate = c => c.Tags.Contains("ready") });
         return app;

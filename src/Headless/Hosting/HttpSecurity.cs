@@ -73,8 +73,12 @@ public static class HttpSecurity
             headers.XFrameOptions = "DENY";
             headers["Referrer-Policy"] = "no-referrer";
 
-            // The API serves no HTML today; any page it ever serves starts from this policy.
-            headers.ContentSecurityPolicy = ContentSecurityPolicy;
+            // Every answer gets this policy unless its endpoint set a stricter-scoped one of its own (the tracking page
+            // allows its one inline style block by hash); any page starts from this one.
+            if (string.IsNullOrEmpty(headers.ContentSecurityPolicy))
+            {
+                headers.ContentSecurityPolicy = ContentSecurityPolicy;
+            }
             return Task.CompletedTask;
         }, context.Response);
         return next();

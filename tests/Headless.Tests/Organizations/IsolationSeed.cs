@@ -30,7 +30,8 @@ public sealed class SeededTenant(TestTenant tenant, IReadOnlyDictionary<string, 
 /// Gives an organization at least one object of every tenant-owned node type, through the API where there is one:
 /// a clinic, a prescriber, three patients, a checked-out cart and its order (one line submitted, one rejected by
 /// the pharmacy; two partner orders, so two outbox messages, one of them parked), a support ticket on the submitted
-/// line, an open, validated cart with one line, and a quickfill of the clinic. Every seeded organization looks the same, so two of them answer the same documents the same way.
+/// line, an open, validated cart with one line, a quickfill of the clinic, and a tracking link for the submitted line.
+/// Every seeded organization looks the same, so two of them answer the same documents the same way.
 /// </summary>
 public static class IsolationSeed
 {
@@ -74,6 +75,7 @@ public static class IsolationSeed
         var ticket = await SupportTicketAsync(c, orderLines[0]);
         var quickfill = await Quickfills.QuickfillData.CreateAsync(c, new { clinicId = clinic, name = "Isolation quickfill", offeringId = catalog.SemaEast, quantity = 1, sig = CartData.GoodSig, daysSupply = 28, prescriberId = prescriber });
 
+        var trackingLink = await TrackingLinkAsync(c, orderLines[0]);
         var (endpoint, delivery) = await WebhookAsync(app, c);
         var (parked, pending) = await OutboxAsync(app, tenant.OrganizationId);
         var auditEvent = await AuditEventAsync(app, tenant.OrganizationId);
@@ -94,6 +96,7 @@ public static class IsolationSeed
             [Headless.Webhooks.WebhookDeliveryType.TypeName] = [("delivery", delivery)],
             [Headless.Support.SupportTicket.TypeName] = [("ticket", ticket)],
             [Headless.Quickfills.QuickfillType.TypeName] = [("quickfill", quickfill)],
+            [Headless.Tracking.TrackingLink.TypeName] = [("link", trackingLink)],
         };
         return new SeededTenant(tenant, ids);
     }
@@ -120,6 +123,14 @@ public static class IsolationSeed
             new { lineId })).GetProperty("supportTicketOpen");
         Assert.Empty(opened.UserErrorCodes());
         return opened.At("ticket.id").GetString()!;
+    }
+
+    /// <summary>A patient's tracking link for the submitted line.</summary>
+    private static async Task<string> TrackingLinkAsync(GraphQLClient c, string lineId)
+    {
+        var created = (await c.DataAsync("mutation($lineId: ID!) { trackingLinkCreate(lineId: $lineId) { link { id } userErrors { code } } }", new { lineId })).GetProperty("trackingLinkCreate");
+        Assert.Empty(created.UserErrorCodes());
+        return created.At("link.id").GetString()!;
     }
 
     /// <summary>

@@ -73,6 +73,8 @@ public sealed class TenantIsolationMatrixTests : IAsyncLifetime
         ["Mutation.quickfillUpdate(id)"] = "Quickfill",
         ["Mutation.quickfillDelete(id)"] = "Quickfill",
         ["Mutation.cartLinesAddFromQuickfill(quickfillId)"] = "Quickfill",
+        ["Mutation.trackingLinkCreate(lineId)"] = "OrderLine",
+        ["Mutation.trackingLinkRevoke(id)"] = "TrackingLink",
 
         // Any object's ID filters the audit trail; a patient's is the usual one.
         ["AuditEventFilter.objectId"] = "Patient",

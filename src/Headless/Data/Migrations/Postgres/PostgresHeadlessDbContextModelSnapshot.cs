@@ -1296,6 +1296,46 @@ namespace Headless.Data.Migrations.Postgres
                     b.ToTable("SupportTicketMessages", (string)null);
                 });
 
+            modelBuilder.Entity("Headless.Tracking.TrackingLink", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("OrderLineId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("OrganizationId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset?>("RevokedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrderLineId");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique();
+
+                    b.HasIndex("OrganizationId", "OrderLineId");
+
+                    b.ToTable("TrackingLinks", (string)null);
+                });
+
             modelBuilder.Entity("Headless.Webhooks.WebhookDelivery", b =>
                 {
                     b.Property<long>("Id")
@@ -2159,6 +2199,15 @@ namespace Headless.Data.Migrations.Postgres
                         .IsRequired();
 
                     b.Navigation("Ticket");
+                });
+
+            modelBuilder.Entity("Headless.Tracking.TrackingLink", b =>
+                {
+                    b.HasOne("Headless.Orders.OrderLine", null)
+                        .WithMany()
+                        .HasForeignKey("OrderLineId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Headless.Webhooks.WebhookDelivery", b =>

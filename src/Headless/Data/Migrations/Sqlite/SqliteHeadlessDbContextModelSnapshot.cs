@@ -1243,6 +1243,44 @@ namespace Headless.Data.Migrations.Sqlite
                     b.ToTable("SupportTicketMessages", (string)null);
                 });
 
+            modelBuilder.Entity("Headless.Tracking.TrackingLink", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("OrderLineId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("OrganizationId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("RevokedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrderLineId");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique();
+
+                    b.HasIndex("OrganizationId", "OrderLineId");
+
+                    b.ToTable("TrackingLinks", (string)null);
+                });
+
             modelBuilder.Entity("Headless.Webhooks.WebhookDelivery", b =>
                 {
                     b.Property<long>("Id")
@@ -2096,6 +2134,15 @@ namespace Headless.Data.Migrations.Sqlite
                         .IsRequired();
 
                     b.Navigation("Ticket");
+                });
+
+            modelBuilder.Entity("Headless.Tracking.TrackingLink", b =>
+                {
+                    b.HasOne("Headless.Orders.OrderLine", null)
+                        .WithMany()
+                        .HasForeignKey("OrderLineId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Headless.Webhooks.WebhookDelivery", b =>
