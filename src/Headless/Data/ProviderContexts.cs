@@ -1,3 +1,4 @@
+using Headless.Orders;
 using Headless.Patients;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -32,9 +33,26 @@ public sealed class PostgresHeadlessDbContext(DbContextOptions<PostgresHeadlessD
             .HasIndex(p => p.SearchName, "IX_Patients_SearchName_trgm")
             .HasMethod("gin")
             .HasOperators("gin_trgm_ops");
+
+        // queueHealth groups open lines by status, owner and pharmacy (and filters by clinic): with these columns in
+        // the index it reads only the open statuses' index entries, never the lines themselves.
+        NpgsqlIndexBuilderExtensions.IncludeProperties(
+            modelBuilder.Entity<OrderLine>().HasIndex(l => new { l.OrganizationId, l.Status, l.StatusSince }),
+            l => new { l.Owner, l.PharmacyId, l.ClinicId });
     }
 }
 
 /// <summary>SQL Server. Its migrations live in Data/Migrations/SqlServer.</summary>
 public sealed class SqlServerHeadlessDbContext(DbContextOptions<SqlServerHeadlessDbContext> options, TenantContext tenant)
-    : HeadlessDbContext(options, tenant);
+    : HeadlessDbContext(options, tenant)
+{
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        base.OnModelCreating(modelBuilder);
+
+        // As on PostgreSQL: queueHealth's aggregates read the index alone.
+        SqlServerIndexBuilderExtensions.IncludeProperties(
+            modelBuilder.Entity<OrderLine>().HasIndex(l => new { l.OrganizationId, l.Status, l.StatusSince }),
+            l => new { l.Owner, l.PharmacyId, l.ClinicId });
+    }
+}

@@ -865,6 +865,8 @@ namespace Headless.Data.Migrations.Postgres
 
                     b.HasIndex("OrganizationId", "Status", "StatusSince");
 
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("OrganizationId", "Status", "StatusSince"), new[] { "Owner", "PharmacyId", "ClinicId" });
+
                     b.HasIndex("OrganizationId", "ClinicId", "ChangedAt", "Id");
 
                     b.ToTable("OrderLines", (string)null);

@@ -865,6 +865,8 @@ namespace Headless.Data.Migrations.SqlServer
 
                     b.HasIndex("OrganizationId", "Status", "StatusSince");
 
+                    SqlServerIndexBuilderExtensions.IncludeProperties(b.HasIndex("OrganizationId", "Status", "StatusSince"), new[] { "Owner", "PharmacyId", "ClinicId" });
+
                     b.HasIndex("OrganizationId", "ClinicId", "ChangedAt", "Id");
 
                     b.ToTable("OrderLines", (string)null);
