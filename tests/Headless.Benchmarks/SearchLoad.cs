@@ -139,6 +139,8 @@ internal static class SearchLoad
         var sorted = timings.Select(t => t.Ms).Order().ToList();
         Console.WriteLine($"{searches} patient-name searches (first: 20, with patient, pharmacy and tracking): p50 {Percentile(sorted, 0.50):F1} ms, p95 {Percentile(sorted, 0.95):F1} ms, p99 {Percentile(sorted, 0.99):F1} ms, max {sorted[^1]:F1} ms; {timings.Count(t => t.Found == 20)} filled a page, {timings.Count(t => t.Found == 0)} found nothing");
 
+        Console.WriteLine("Slowest: " + string.Join(", ", timings.OrderByDescending(t => t.Ms).Take(3).Select(t => $"\"{t.Name}\" {t.Ms:F1} ms")));
+
         var others = new (string Label, object Filter)[]
         {
             ("no filter (most recent changes)", new { }),

@@ -32,7 +32,7 @@ public static class OrderSearch
         });
     }
 
-    /// <summary>Order lines by most recent change (changedAt, then key). One query for the page, four for what the lines point to.</summary>
+    /// <summary>Order lines by most recent change (changedAt, then key). One query for the page, four for what the lines point to, and one first for a name search.</summary>
     public static async Task<Connection<OrderLineView>> LinesAsync(
         IDbContextFactory<HeadlessDbContext> contexts, OrderLineFilter? filter, DateTimeOffset now, int first, KeysetCursor? after, CancellationToken ct)
     {
@@ -43,7 +43,8 @@ public static class OrderSearch
         }
 
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var page = FilterLines(db, db.OrderLines.AsNoTracking(), filter, terms, now);
+        var patients = terms.Count == 0 ? null : await MatchingPatientsAsync(db, terms, ct);
+        var page = FilterLines(db, db.OrderLines.AsNoTracking(), filter, terms, patients, now);
         if (page is not null && after is { } a)
         {
             page = page.Where(l => l.ChangedAt < a.At || (l.ChangedAt == a.At && l.Id < a.Id));
@@ -54,7 +55,7 @@ public static class OrderSearch
         return KeysetCursor.Page(views, first, after is not null, v => new KeysetCursor(v.Line.ChangedAt, v.Line.Id), async () =>
         {
             await using var count = await contexts.CreateDbContextAsync(ct);
-            return FilterLines(count, count.OrderLines, filter, terms, now) is { } q ? await q.CountAsync(ct) : 0;
+            return FilterLines(count, count.OrderLines, filter, terms, patients, now) is { } q ? await q.CountAsync(ct) : 0;
         });
     }
 
@@ -101,7 +102,34 @@ public static class OrderSearch
         return query;
     }
 
-    private static IQueryable<OrderLine>? FilterLines(HeadlessDbContext db, IQueryable<OrderLine> query, OrderLineFilter? filter, IReadOnlyList<string> terms, DateTimeOffset now)
+    /// <summary>
+    /// The keys of the patients a name search matches, when there are at most <see cref="PatientsFirstLimit"/>; null when
+    /// there are more. A narrow search then reads just those patients' lines (by the patient index) and sorts them; a
+    /// broad one ("son") is left to the database as a semi-join, where walking the lines newest first finds a page
+    /// quickly. Choosing here, on the real count, keeps a rare name from walking a million lines.
+    /// </summary>
+    private static async Task<List<long>?> MatchingPatientsAsync(HeadlessDbContext db, IReadOnlyList<string> terms, CancellationToken ct)
+    {
+        var ids = await NameMatches(db, terms).Select(p => p.Id).Take(PatientsFirstLimit + 1).ToListAsync(ct);
+        return ids.Count > PatientsFirstLimit ? null : ids;
+    }
+
+    private const int PatientsFirstLimit = 500;
+
+    private static IQueryable<Patients.Patient> NameMatches(HeadlessDbContext db, IReadOnlyList<string> terms)
+    {
+        var patients = db.Patients.AsQueryable();
+        foreach (var term in terms)
+        {
+            var pattern = "%" + EscapeLike(term) + "%";
+            patients = patients.Where(p => EF.Functions.Like(p.SearchName, pattern, LikeEscape.ToString()));
+        }
+
+        return patients;
+    }
+
+    private static IQueryable<OrderLine>? FilterLines(
+        HeadlessDbContext db, IQueryable<OrderLine> query, OrderLineFilter? filter, IReadOnlyList<string> terms, List<long>? patientIds, DateTimeOffset now)
     {
         if (filter is null)
         {
@@ -110,15 +138,20 @@ public static class OrderSearch
 
         if (terms.Count > 0)
         {
-            var patients = db.Patients.AsQueryable();
-            foreach (var term in terms)
+            if (patientIds is { Count: 0 })
             {
-                var pattern = "%" + EscapeLike(term) + "%";
-                patients = patients.Where(p => EF.Functions.Like(p.SearchName, pattern, LikeEscape.ToString()));
+                return null;
             }
 
-            var ids = patients.Select(p => p.Id);
-            query = query.Where(l => ids.Contains(l.PatientId));
+            if (patientIds is not null)
+            {
+                query = query.Where(l => patientIds.Contains(l.PatientId));
+            }
+            else
+            {
+                var ids = NameMatches(db, terms).Select(p => p.Id);
+                query = query.Where(l => ids.Contains(l.PatientId));
+            }
         }
 
         if (filter.PatientExternalId is { } externalId)

@@ -220,9 +220,13 @@ public abstract class OrderSearchTests(DatabaseProvider provider, PostgresServer
 
         var one = await CommandsAsync(Lines, new { filter = new { patientName = "pat07", orderNumber = _big.GetProperty("number").GetString() } });
         var forty = await CommandsAsync(Lines, new { filter = new { patientName = "doe", orderNumber = _big.GetProperty("number").GetString() } });
-        var hundred = await CommandsAsync(Lines, new { filter = new { }, first = 100 });
         Assert.Equal(one, forty);
-        Assert.Equal(one, hundred);
+
+        // Without a name to look up first, one command less: the page, then patients, products, pharmacies, prescribers (plus the credential).
+        var page1 = await CommandsAsync(Lines, new { filter = new { }, first = 1 });
+        var page100 = await CommandsAsync(Lines, new { filter = new { }, first = 100 });
+        Assert.Equal(page1, page100);
+        Assert.Equal(one - 1, page1);
 
         var oneOrder = await CommandsAsync(Orders, new { first = 1 });
         var twoOrders = await CommandsAsync(Orders, new { first = 2 });
