@@ -48,4 +48,7 @@ public static class HeadlessClaims
 
     /// <summary>How the caller authenticated, e.g. "api_key:hk_3f9a1c2b" (never the secret).</summary>
     public const string Credential = "headless:credential";
+
+    /// <summary>The credential's scope as its wire string ("READ", "WRITE", "ADMIN"); see <see cref="ScopeRule"/>.</summary>
+    public const string Scope = "headless:scope";
 }

@@ -2,7 +2,10 @@ using System.Security.Claims;
 using System.Text;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Headless.GraphQL;
+using Headless.Shared;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Headless.Auth;
@@ -17,6 +20,14 @@ public static class AuthServiceCollectionExtensions
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section);
         services.AddSingleton<OrganizationClaimResolver>();
         services.AddHttpClient(IntrospectionAuthenticationHandler.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
+        services.AddSingleton<ApiKeys>();
+        services.AddSingleton<ISchemaContribution, ApiKeysSchema>();
+        services.AddSingleton(new NodeLoader(ApiKey.TypeName, async (db, id, _, ct) =>
+        {
+            // API keys are not tenant-filtered (authentication finds them before there is a tenant): the organization is checked here.
+            var organizationId = db.CurrentOrganizationId;
+            return await db.ApiKeys.AsNoTracking().FirstOrDefaultAsync(k => k.Id == id && k.OrganizationId == organizationId, ct);
+        }));
 
         var builder = services.AddAuthentication(Scheme)
             .AddPolicyScheme(Scheme, "API key, JWT or introspected token", o => o.ForwardDefaultSelector = ctx => SelectScheme(ctx, ctx.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value))
@@ -56,6 +67,7 @@ public static class AuthServiceCollectionExtensions
                         [
                             new Claim(HeadlessClaims.OrganizationId, orgId.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)),
                             new Claim(HeadlessClaims.Credential, "jwt"),
+                            new Claim(HeadlessClaims.Scope, ScopeRule.FromTokenScopes(ctx.Principal.FindAll(ScopeRule.TokenScopeClaim).Select(c => c.Value)).ToWire()),
                         ]));
                 },
             };

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Duende.IdentityModel.Client;
+using Headless.Shared;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -61,6 +62,7 @@ internal sealed class IntrospectionAuthenticationHandler(
             [
                 new Claim(HeadlessClaims.OrganizationId, orgId.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)),
                 new Claim(HeadlessClaims.Credential, "introspection"),
+                new Claim(HeadlessClaims.Scope, ScopeRule.FromTokenScopes(response.Claims.Where(c => c.Type == ScopeRule.TokenScopeClaim).Select(c => c.Value)).ToWire()),
                 .. response.Claims.Where(c => c.Type is "sub" or "client_id"),
             ],
             SchemeName);

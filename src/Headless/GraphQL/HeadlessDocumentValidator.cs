@@ -10,7 +10,7 @@ namespace Headless.GraphQL;
 /// <summary>
 /// Runs the linear cost pass (<see cref="QueryCostAnalyzer"/>) and its caps before any other validation rule, so that
 /// no rule (GraphQL.NET's rules all run in one walk over the document) ever sees a document over the caps; then the
-/// standard rules; then charges the organization's cost budget, so a throttled request executes nothing.
+/// standard rules; then the caller's scope (<see cref="ScopeRule"/>); then charges the organization's cost budget, so a throttled request executes nothing.
 /// </summary>
 internal sealed class HeadlessDocumentValidator(IOptions<GraphQLOptions> options, CostBudget budget) : IDocumentValidator
 {
@@ -58,6 +58,12 @@ internal sealed class HeadlessDocumentValidator(IOptions<GraphQLOptions> options
         if (!result.IsValid)
         {
             return await WithVariableErrorsAsync(result, validation);
+        }
+
+        // Before the budget is charged: a refused operation costs nothing.
+        if (ScopeRule.Check(validation.User, validation.Document, validation.Operation) is { } forbidden)
+        {
+            return Refuse(forbidden);
         }
 
         if (!budget.Enabled || organizationId is not { } organization)

@@ -135,6 +135,13 @@ internal sealed class GraphQLHttpEndpoint(
         }
 
         AddCostExtension(result, userContext);
+        if (result.Errors?.OfType<ForbiddenError>().Any() == true)
+        {
+            // An operation above the credential's scope is an authorization failure of a well-formed request: 200 with
+            // data null (GraphQL over HTTP), though the validator refused it so that nothing ran.
+            result.Executed = true;
+        }
+
         if (result.Errors?.OfType<ThrottledError>().FirstOrDefault() is { } throttled)
         {
             context.Response.Headers.RetryAfter = RetryAfterSeconds(throttled.RetryAfter);
