@@ -1,6 +1,6 @@
+using System.Data.Common;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
-using System.Data.Common;
 using Headless.Data;
 using Headless.Shared;
 using Microsoft.AspNetCore.Authentication;

@@ -1,11 +1,11 @@
 using System.Security.Claims;
 using System.Text;
+using Headless.GraphQL;
+using Headless.Shared;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Headless.GraphQL;
-using Headless.Shared;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Headless.Auth;
