@@ -146,9 +146,43 @@ public sealed class AuthenticationTests : IAsyncLifetime
         Assert.Equal(_tenant.OrganizationGlobalId, data.At("viewer.organization.id").GetString());
     }
 
-    private static string Jwt(string? orgId, DateTime? expires = null, string key = SigningKey, string audience = "headless")
+    [Fact]
+    public async Task A_jwt_without_a_scope_writes_and_one_with_headless_admin_administers()
+    {
+        const string CreateKey = "mutation { apiKeyCreate(input: { name: \"From a token\", scope: READ }) { key userErrors { code } } }";
+        var writer = new GraphQLClient(_app.CreateClient(), Jwt(_tenant.OrganizationGlobalId));
+        var patient = await writer.DataAsync(TestData.PatientCreate, new { input = TestData.Patient("Jo", "Token", "JWT-1") });
+        Assert.Empty(patient.GetProperty("patientCreate").UserErrorCodes());
+
+        var refused = await writer.PostAsync(CreateKey);
+        Assert.Equal(HttpStatusCode.OK, refused.Status);
+        Assert.Equal(["FORBIDDEN"], refused.ErrorCodes);
+        Assert.Equal("This operation needs scope ADMIN; this token has WRITE.", refused.Body.GetProperty("errors")[0].GetProperty("message").GetString());
+
+        var admin = new GraphQLClient(_app.CreateClient(), Jwt(_tenant.OrganizationGlobalId, scope: "openid headless:admin"));
+        Assert.Empty((await admin.DataAsync(CreateKey)).GetProperty("apiKeyCreate").UserErrorCodes());
+    }
+
+    [Fact]
+    public async Task An_introspected_token_with_headless_read_only_reads()
+    {
+        _introspection.Respond = new { active = true, sub = "dashboard", org_id = _tenant.OrganizationGlobalId, scope = "headless:read" };
+
+        var client = new GraphQLClient(_app.CreateClient(), "opaque-reader");
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync(Query)).Status);
+        var refused = await client.PostAsync(TestData.PatientCreate, new { input = TestData.Patient("Jo", "Token", "INTRO-1") });
+        Assert.Equal(["FORBIDDEN"], refused.ErrorCodes);
+        Assert.Equal("This operation needs scope WRITE; this token has READ.", refused.Body.GetProperty("errors")[0].GetProperty("message").GetString());
+    }
+
+    private static string Jwt(string? orgId, DateTime? expires = null, string key = SigningKey, string audience = "headless", string? scope = null)
     {
         var claims = new Dictionary<string, object> { ["sub"] = "coordinator-1" };
+        if (scope is not null)
+        {
+            claims["scope"] = scope;
+        }
+
         if (orgId is not null)
         {
             claims["org_id"] = orgId;

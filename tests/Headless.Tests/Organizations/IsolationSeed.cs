@@ -30,7 +30,8 @@ public sealed class SeededTenant(TestTenant tenant, IReadOnlyDictionary<string, 
 /// Gives an organization at least one object of every tenant-owned node type, through the API where there is one:
 /// a clinic, a prescriber, three patients, a checked-out cart and its order (one line submitted, one rejected by
 /// the pharmacy; two partner orders, so two outbox messages, one of them parked), a support ticket on the submitted
-/// line, an open, validated cart with one line, a quickfill of the clinic, and a tracking link for the submitted line.
+/// line, an open, validated cart with one line, a quickfill of the clinic, a tracking link for the submitted line, and a
+/// second API key.
 /// Every seeded organization looks the same, so two of them answer the same documents the same way.
 /// </summary>
 public static class IsolationSeed
@@ -78,6 +79,7 @@ public static class IsolationSeed
         var trackingLink = await TrackingLinkAsync(c, orderLines[0]);
         var (endpoint, delivery) = await WebhookAsync(app, c);
         var (parked, pending) = await OutboxAsync(app, tenant.OrganizationId);
+        var apiKey = await ApiKeyAsync(c);
         var auditEvent = await AuditEventAsync(app, tenant.OrganizationId);
         var ids = new Dictionary<string, IReadOnlyList<(string, string)>>
         {
@@ -97,6 +99,7 @@ public static class IsolationSeed
             [Headless.Support.SupportTicket.TypeName] = [("ticket", ticket)],
             [Headless.Quickfills.QuickfillType.TypeName] = [("quickfill", quickfill)],
             [Headless.Tracking.TrackingLink.TypeName] = [("link", trackingLink)],
+            [Headless.Auth.ApiKey.TypeName] = [("key", apiKey)],
         };
         return new SeededTenant(tenant, ids);
     }
@@ -147,6 +150,14 @@ public static class IsolationSeed
         var test = (await c.DataAsync("mutation($id: ID!) { webhookEndpointTest(endpointId: $id) { delivery { id } userErrors { code } } }", new { id = endpoint })).GetProperty("webhookEndpointTest");
         Assert.Empty(test.UserErrorCodes());
         return (endpoint, test.At("delivery.id").GetString()!);
+    }
+
+    /// <summary>A second API key (READ), so that revoking it never locks the organization's own client out.</summary>
+    private static async Task<string> ApiKeyAsync(GraphQLClient c)
+    {
+        var created = (await c.DataAsync("mutation { apiKeyCreate(input: { name: \"Isolation key\", scope: READ }) { apiKey { id } userErrors { code } } }")).GetProperty("apiKeyCreate");
+        Assert.Empty(created.UserErrorCodes());
+        return created.At("apiKey.id").GetString()!;
     }
 
     /// <summary>The organization's two partner-order submissions: the first parked (as after failing too often), the second pending.</summary>

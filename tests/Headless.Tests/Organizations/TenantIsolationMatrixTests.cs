@@ -75,6 +75,7 @@ public sealed class TenantIsolationMatrixTests : IAsyncLifetime
         ["Mutation.cartLinesAddFromQuickfill(quickfillId)"] = "Quickfill",
         ["Mutation.trackingLinkCreate(lineId)"] = "OrderLine",
         ["Mutation.trackingLinkRevoke(id)"] = "TrackingLink",
+        ["Mutation.apiKeyRevoke(id)"] = "ApiKey",
 
         // Any object's ID filters the audit trail; a patient's is the usual one.
         ["AuditEventFilter.objectId"] = "Patient",
