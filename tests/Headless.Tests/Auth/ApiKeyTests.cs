@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Headless.Data;
 using Headless.Events;
 using Headless.GraphQL;
 using Headless.Tests.Infrastructure;
