@@ -1010,6 +1010,9 @@ namespace Headless.Data.Migrations.Postgres
                         .HasMaxLength(516)
                         .HasColumnType("character varying(516)");
 
+                    b.Property<DateTimeOffset?>("ArchivedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -2108,7 +2111,8 @@ namespace Headless.Data.Migrations.Postgres
 
                             b1.HasKey("Id");
 
-                            b1.HasIndex("PrescriberId");
+                            b1.HasIndex("PrescriberId", "State")
+                                .IsUnique();
 
                             b1.ToTable("PrescriberLicenses", (string)null);
 
