@@ -143,6 +143,7 @@ public abstract class ClinicMutationTests(DatabaseProvider provider, PostgresSer
         await UpdateAsync(id, new { name = "Audited Clinic" });
         await UpdateAsync(id, new { npi = "12345" });
 
+        await App.DrainAuditAsync();
         var events = await AuditTrailTests.QueryAsync(_t, new { objectId = id, operationType = "MUTATION" });
 
         Assert.Equal(["clinicUpdate", "clinicUpdate", "clinicCreate"], events.Select(e => AuditTrailTests.Strings(e, "rootFields").Single()));

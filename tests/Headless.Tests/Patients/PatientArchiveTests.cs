@@ -157,6 +157,7 @@ public abstract class PatientArchiveTests(DatabaseProvider provider, PostgresSer
         await RunAsync(Archive, patient, "patientArchive");
         await RunAsync(Restore, patient, "patientRestore");
 
+        await App.DrainAuditAsync();
         var events = await AuditTrailTests.QueryAsync(_f.Tenant, new { objectId = patient, operationType = "MUTATION" });
 
         Assert.Equal(["patientRestore", "patientArchive", "patientCreate"], events.Select(e => AuditTrailTests.Strings(e, "rootFields").Single()));

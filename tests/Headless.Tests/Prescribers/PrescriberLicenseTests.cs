@@ -196,6 +196,7 @@ public abstract class PrescriberLicenseTests(DatabaseProvider provider, Postgres
         await UpsertAsync(id, new { state = "CA", number = "CA-2", expiresOn = "2027-01-31" });
         await C.DataAsync(Remove, new { id, state = "CA" });
 
+        await App.DrainAuditAsync();
         var events = await AuditTrailTests.QueryAsync(_f.Tenant, new { objectId = id, operationType = "MUTATION" });
 
         Assert.Equal(
