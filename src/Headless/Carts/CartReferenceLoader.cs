@@ -16,12 +16,22 @@ public sealed record CartReferences(
     IReadOnlyDictionary<long, Offering> Offerings,
     IReadOnlyDictionary<long, List<Offering>> OfferingsByProduct)
 {
-    /// <summary>NOT_FOUND for each of a line's references that names nothing in the organization or the catalog.</summary>
+    /// <summary>
+    /// NOT_FOUND for each of a line's references that names nothing in the organization or the catalog, and
+    /// PATIENT_ARCHIVED for an archived patient: lines already in the cart keep theirs, new lines cannot name one.
+    /// </summary>
     public void Check(int index, long? patientId, long? prescriberId, long? offeringId, long? productId, UserErrorList errors)
     {
-        if (patientId is { } patient && !Patients.ContainsKey(patient))
+        if (patientId is { } patient)
         {
-            errors.Add(UserErrorCode.NotFound, CartUserErrors.NoPatient, CartUserErrors.Path(index, "patientId"));
+            if (!Patients.TryGetValue(patient, out var found))
+            {
+                errors.Add(UserErrorCode.NotFound, CartUserErrors.NoPatient, CartUserErrors.Path(index, "patientId"));
+            }
+            else if (found.Archived)
+            {
+                errors.Add(UserErrorCode.PatientArchived, CartUserErrors.PatientArchived, CartUserErrors.Path(index, "patientId"));
+            }
         }
 
         if (prescriberId is { } prescriber && !Prescribers.ContainsKey(prescriber))

@@ -13,6 +13,7 @@ public static class CartUserErrors
     public const string NoCart = "No cart with this ID exists in your organization.";
     public const string NoLine = "No line with this ID is in the cart.";
     public const string NoPatient = "No patient with this ID exists in your organization.";
+    public const string PatientArchived = "This patient is archived; restore them with patientRestore to add lines for them.";
     public const string NoPrescriber = "No prescriber with this ID exists in your organization.";
     public const string NoOffering = "No offering with this ID exists.";
     public const string NoProduct = "No product with this ID exists.";

@@ -47,4 +47,14 @@ public sealed class Clinic : IEntity, ITenantOwned
     public RoutingPreference RoutingPreference { get; private set; } = Clinics.RoutingPreference.Cheapest;
 
     public DateTimeOffset CreatedAt { get; private set; }
+
+    /// <summary>Replaces the clinic's details; carts read the new defaults from their next edit on.</summary>
+    public void Update(string name, string npi, Address shipTo, Address? billingAddress, RoutingPreference routingPreference)
+    {
+        Name = name;
+        Npi = npi;
+        ShipTo = shipTo;
+        BillingAddress = billingAddress;
+        RoutingPreference = routingPreference;
+    }
 }

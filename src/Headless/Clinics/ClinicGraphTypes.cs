@@ -48,7 +48,41 @@ public sealed class ClinicInputType : InputObjectGraphType<ClinicInput>
     }
 }
 
-/// <summary>Result of clinicCreate.</summary>
+/// <summary>Input of clinicUpdate; <see cref="Given"/> names the fields the request carried, null ones included.</summary>
+public sealed record ClinicUpdateInput
+{
+    public string? Name { get; init; }
+
+    public string? Npi { get; init; }
+
+    public AddressInput? ShipTo { get; init; }
+
+    public AddressInput? BillingAddress { get; init; }
+
+    public RoutingPreference? RoutingPreference { get; init; }
+
+    public IReadOnlySet<string> Given { get; init; } = new HashSet<string>();
+}
+
+public sealed class ClinicUpdateInputType : InputObjectGraphType<ClinicUpdateInput>
+{
+    public ClinicUpdateInputType()
+    {
+        Name = "ClinicUpdateInput";
+        Description = "Changes to a clinic. A field left out keeps its value. Each field given is checked as on clinicCreate; billingAddress given as null clears it (billing then uses shipTo), the other fields cannot be cleared.";
+        Field(x => x.Name, nullable: true).Description("Display name (at most 200 characters).");
+        Field(x => x.Npi, nullable: true).Description("Organizational NPI: ten digits with a valid check digit.");
+        Field<AddressInputType>("shipTo").Description("Default ship-to address; replaces the whole address.");
+        Field<AddressInputType>("billingAddress").Description("Billing address; replaces the whole address, or null to clear it.");
+        Field<EnumGraphType<RoutingPreference>>("routingPreference").Description("Pharmacy choice for lines that leave it out.");
+    }
+
+    // Which fields were given, null ones included: a field left out keeps its value, billingAddress given as null clears it.
+    public override object ParseDictionary(IDictionary<string, object?> value) =>
+        (ClinicUpdateInput)base.ParseDictionary(value) with { Given = value.Keys.ToHashSet(StringComparer.Ordinal) };
+}
+
+/// <summary>Result of clinicCreate and clinicUpdate.</summary>
 public sealed record ClinicPayload(Clinic? Clinic, IReadOnlyList<UserError> UserErrors);
 
 public sealed class ClinicPayloadType : ObjectGraphType<ClinicPayload>

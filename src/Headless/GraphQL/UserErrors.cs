@@ -39,6 +39,9 @@ public enum UserErrorCode
     [Description("No object with this ID exists for your organization.")]
     NotFound,
 
+    [Description("The patient is archived: new cart lines cannot name them until patientRestore restores them.")]
+    PatientArchived,
+
     [Description("The value is not one of the accepted options, or is out of range.")]
     InvalidValue,
 

@@ -47,6 +47,11 @@ public sealed class Patient : IEntity, ITenantOwned
 
     public DateTimeOffset UpdatedAt { get; private set; }
 
+    /// <summary>When the patient was archived: out of patient lists and searches, refused by new cart lines; null while active.</summary>
+    public DateTimeOffset? ArchivedAt { get; private set; }
+
+    public bool Archived => ArchivedAt is not null;
+
     public void Update(string? externalId, string firstName, string lastName, DateOnly dateOfBirth, Address address, DateTimeOffset now)
     {
         ExternalId = externalId;
@@ -56,6 +61,25 @@ public sealed class Patient : IEntity, ITenantOwned
         Address = address;
         UpdatedAt = now;
         RefreshDerivedColumns();
+    }
+
+    /// <summary>Archives the patient; archiving an archived patient keeps the first time.</summary>
+    public void Archive(DateTimeOffset now)
+    {
+        if (ArchivedAt is null)
+        {
+            ArchivedAt = now;
+            UpdatedAt = now;
+        }
+    }
+
+    public void Restore(DateTimeOffset now)
+    {
+        if (ArchivedAt is not null)
+        {
+            ArchivedAt = null;
+            UpdatedAt = now;
+        }
     }
 
     /// <summary>Columns kept for SQL (search, shipment grouping), recomputed whenever the values they derive from change.</summary>

@@ -15,6 +15,7 @@ internal sealed class PatientConfiguration : IEntityTypeConfiguration<Patient>
         b.Property(x => x.LastName).HasMaxLength(100);
         b.Property(x => x.SearchName).HasMaxLength(201);
         b.Property(x => x.AddressKey).HasMaxLength(Address.ShipmentKeyLength);
+        b.Ignore(x => x.Archived);
         b.OwnsOne(x => x.Address, a => AddressMapping.MapAddress(a, "Address"));
         b.Navigation(x => x.Address).IsRequired();
         b.HasOne<Organization>().WithMany().HasForeignKey(x => x.OrganizationId).OnDelete(DeleteBehavior.Cascade);

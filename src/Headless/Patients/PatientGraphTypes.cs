@@ -16,6 +16,8 @@ public sealed class PatientType : NodeGraphType<Patient>
         Field<NonNullGraphType<AddressType>>("address").Description("Shipping address; cart lines ship here unless they name another.").Resolve(c => c.Source.Address);
         Field<NonNullGraphType<DateTimeScalar>>("createdAt").Description("When the patient was added.").Resolve(c => c.Source.CreatedAt);
         Field<NonNullGraphType<DateTimeScalar>>("updatedAt").Description("When the patient was last changed.").Resolve(c => c.Source.UpdatedAt);
+        Field(x => x.Archived).Description("True once patientArchive archived the patient: left out of patients unless includeArchived is true, and refused by cartLinesAdd and cartLinesAddFromQuickfill (PATIENT_ARCHIVED). Their orders, order lines and lines already in a cart are kept.");
+        Field<DateTimeScalar>("archivedAt").Description("When the patient was archived; null while the patient is active.").Resolve(c => c.Source.ArchivedAt);
     }
 }
 
@@ -47,7 +49,7 @@ public sealed class PatientInputType : InputObjectGraphType<PatientInput>
     }
 }
 
-/// <summary>Result of patientCreate and patientUpdate.</summary>
+/// <summary>Result of patientCreate, patientUpdate, patientArchive and patientRestore.</summary>
 public sealed record PatientPayload(Patient? Patient, IReadOnlyList<UserError> UserErrors);
 
 public sealed class PatientPayloadType : ObjectGraphType<PatientPayload>

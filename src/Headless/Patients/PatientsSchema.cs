@@ -10,19 +10,27 @@ namespace Headless.Patients;
 internal sealed class PatientsSchema : ISchemaContribution
 {
     private const int MaxAgeYears = 130;
+    private const string NoPatient = "No patient with this ID exists in your organization.";
 
     public void AddQueryFields(ObjectGraphType query) =>
         query.Field<NonNullGraphType<ConnectionType<PatientType, Patient>>>("patients")
-            .Description("Your organization's patients, oldest first. At most 100 per page.")
+            .Description("Your organization's patients, oldest first. At most 100 per page. Archived patients are left out, of the search too, unless includeArchived is true.")
             .Argument<StringGraphType>("search", "Case-insensitive part of the patient's full name (\"first last\") or their exact external ID.")
+            .Argument<BooleanGraphType>("includeArchived", "True to list archived patients as well (e.g. to find one to restore). Defaults to false.")
             .PagingArguments()
             .ResolveAsync(async ctx =>
             {
                 var (first, after) = ctx.ReadPaging();
                 var search = ctx.GetArgument<string?>("search")?.Trim().ToLowerInvariant();
+                var includeArchived = ctx.GetArgument<bool?>("includeArchived") ?? false;
                 return await ctx.WithDbAsync((db, ct) =>
                 {
                     IQueryable<Patient> q = db.Patients.AsNoTracking();
+                    if (!includeArchived)
+                    {
+                        q = q.Where(p => p.ArchivedAt == null);
+                    }
+
                     if (!string.IsNullOrEmpty(search))
                     {
                         var raw = ctx.GetArgument<string>("search").Trim();
@@ -87,7 +95,7 @@ internal sealed class PatientsSchema : ISchemaContribution
 
                     if (patient is null)
                     {
-                        return new PatientPayload(null, [new UserError(UserErrorCode.NotFound, ["id"], "No patient with this ID exists in your organization."), .. errors]);
+                        return new PatientPayload(null, [new UserError(UserErrorCode.NotFound, ["id"], NoPatient), .. errors]);
                     }
 
                     if (errors.Count > 0)
@@ -105,7 +113,44 @@ internal sealed class PatientsSchema : ISchemaContribution
                     return await SaveAsync(db, patient, patient.ExternalId, ct);
                 });
             });
+
+        AddArchiving(
+            mutation,
+            "patientArchive",
+            "Archives a patient: they leave patients and its search (see includeArchived), and cartLinesAdd and cartLinesAddFromQuickfill refuse them with PATIENT_ARCHIVED. Their orders, order lines, tracking and lines already in a cart are kept. Archiving an archived patient changes nothing.",
+            (p, now) => p.Archive(now));
+        AddArchiving(
+            mutation,
+            "patientRestore",
+            "Restores an archived patient: listed and searchable again, and accepted by new cart lines. Restoring an active patient changes nothing.",
+            (p, now) => p.Restore(now));
     }
+
+    private static void AddArchiving(ObjectGraphType mutation, string name, string description, Action<Patient, DateTimeOffset> change) =>
+        mutation.Field<NonNullGraphType<PatientPayloadType>>(name)
+            .Description(description)
+            .Argument<NonNullGraphType<IdGraphType>>("id", "The patient's global ID.")
+            .ResolveAsync(async ctx =>
+            {
+                var now = ctx.Service<TimeProvider>().GetUtcNow();
+                return await ctx.WithDbAsync(async (db, ct) =>
+                {
+                    Patient? patient = null;
+                    if (GlobalId.TryDecode(ctx.GetArgument<string>("id"), "Patient", out var id))
+                    {
+                        patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id, ct);
+                    }
+
+                    if (patient is null)
+                    {
+                        return new PatientPayload(null, [new UserError(UserErrorCode.NotFound, ["id"], NoPatient)]);
+                    }
+
+                    change(patient, now);
+                    await db.SaveChangesAsync(ct);
+                    return new PatientPayload(patient, []);
+                });
+            });
 
     private static async Task<PatientPayload> SaveAsync(HeadlessDbContext db, Patient patient, string? externalId, CancellationToken ct)
     {

@@ -20,6 +20,9 @@ internal sealed class PrescriberConfiguration : IEntityTypeConfiguration<Prescri
             l.HasKey("Id");
             l.Property(x => x.State).HasMaxLength(2);
             l.Property(x => x.Number).HasMaxLength(50);
+
+            // One license per state: a renewal replaces the state's row, and two racing first licenses cannot both land.
+            l.HasIndex("PrescriberId", nameof(PrescriberLicense.State)).IsUnique();
         });
         b.Navigation(x => x.Licenses).UsePropertyAccessMode(PropertyAccessMode.Field);
         b.HasIndex(x => new { x.OrganizationId, x.Npi }).IsUnique();

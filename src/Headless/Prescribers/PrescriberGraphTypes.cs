@@ -85,7 +85,39 @@ public sealed class PrescriberLicenseInputType : InputObjectGraphType<Prescriber
     }
 }
 
-/// <summary>Result of prescriberCreate.</summary>
+/// <summary>Input of prescriberUpdate; <see cref="Given"/> names the fields the request carried, null ones included.</summary>
+public sealed record PrescriberUpdateInput
+{
+    public string? FirstName { get; init; }
+
+    public string? LastName { get; init; }
+
+    public string? Npi { get; init; }
+
+    public string? Dea { get; init; }
+
+    public IReadOnlySet<string> Given { get; init; } = new HashSet<string>();
+}
+
+public sealed class PrescriberUpdateInputType : InputObjectGraphType<PrescriberUpdateInput>
+{
+    public PrescriberUpdateInputType()
+    {
+        Name = "PrescriberUpdateInput";
+        Description = "Changes to a prescriber. A field left out keeps its value; each field given is checked as on prescriberCreate. Licenses change through prescriberLicenseUpsert and prescriberLicenseRemove.";
+        Field(x => x.FirstName, nullable: true).Description("Given name (at most 100 characters).");
+        Field(x => x.LastName, nullable: true).Description("Family name (at most 100 characters).");
+        Field(x => x.Npi, nullable: true).Description("Individual NPI: ten digits with a valid check digit, unique in your organization.");
+        Field(x => x.Dea, nullable: true)
+            .Description("DEA registration number (two letters and seven digits with the DEA check digit). Null or an empty string clears it; controlled products then fail validation with DEA_REQUIRED.");
+    }
+
+    // Which fields were given, null ones included: a field left out keeps its value, dea given as null clears it.
+    public override object ParseDictionary(IDictionary<string, object?> value) =>
+        (PrescriberUpdateInput)base.ParseDictionary(value) with { Given = value.Keys.ToHashSet(StringComparer.Ordinal) };
+}
+
+/// <summary>Result of prescriberCreate, prescriberUpdate, prescriberLicenseUpsert and prescriberLicenseRemove.</summary>
 public sealed record PrescriberPayload(Prescriber? Prescriber, IReadOnlyList<UserError> UserErrors);
 
 public sealed class PrescriberPayloadType : ObjectGraphType<PrescriberPayload>

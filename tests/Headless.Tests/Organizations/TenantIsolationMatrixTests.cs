@@ -51,6 +51,10 @@ public sealed class TenantIsolationMatrixTests : IAsyncLifetime
     {
         ["Query.order(id)"] = "Order",
         ["Mutation.patientUpdate(id)"] = "Patient",
+        ["Mutation.patientArchive(id)"] = "Patient",
+        ["Mutation.patientRestore(id)"] = "Patient",
+        ["Mutation.clinicUpdate(id)"] = "Clinic",
+        ["Mutation.prescriberUpdate(id)"] = "Prescriber",
         ["Mutation.cartLinesRemove(lineIds)"] = "CartLine",
         ["Mutation.orderLineCancel(lineId)"] = "OrderLine",
         ["Mutation.orderLineResubmit(lineId)"] = "OrderLine",

@@ -1018,6 +1018,9 @@ namespace Headless.Data.Migrations.Postgres
                         .HasMaxLength(516)
                         .HasColumnType("character varying(516)");
 
+                    b.Property<DateTimeOffset?>("ArchivedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -2116,7 +2119,8 @@ namespace Headless.Data.Migrations.Postgres
 
                             b1.HasKey("Id");
 
-                            b1.HasIndex("PrescriberId");
+                            b1.HasIndex("PrescriberId", "State")
+                                .IsUnique();
 
                             b1.ToTable("PrescriberLicenses", (string)null);
 

@@ -1018,6 +1018,9 @@ namespace Headless.Data.Migrations.SqlServer
                         .HasMaxLength(516)
                         .HasColumnType("nvarchar(516)");
 
+                    b.Property<DateTimeOffset?>("ArchivedAt")
+                        .HasColumnType("datetimeoffset");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("datetimeoffset");
 
@@ -2114,7 +2117,8 @@ namespace Headless.Data.Migrations.SqlServer
 
                             b1.HasKey("Id");
 
-                            b1.HasIndex("PrescriberId");
+                            b1.HasIndex("PrescriberId", "State")
+                                .IsUnique();
 
                             b1.ToTable("PrescriberLicenses", (string)null);
 

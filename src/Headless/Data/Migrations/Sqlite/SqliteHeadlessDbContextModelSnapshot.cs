@@ -976,6 +976,9 @@ namespace Headless.Data.Migrations.Sqlite
                         .HasMaxLength(516)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("ArchivedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
@@ -2049,7 +2052,8 @@ namespace Headless.Data.Migrations.Sqlite
 
                             b1.HasKey("Id");
 
-                            b1.HasIndex("PrescriberId");
+                            b1.HasIndex("PrescriberId", "State")
+                                .IsUnique();
 
                             b1.ToTable("PrescriberLicenses", (string)null);
 
