@@ -53,6 +53,9 @@ public sealed record SupportMessageAccepted(bool Received, string TicketReferenc
 /// <summary>A pharmacy's answer to a support ticket, posted like the line callbacks and signed the same way.</summary>
 public sealed record SupportReplyEvent(string Id, string Type, DateTime OccurredAt, string Reference, string TicketReference, string LineNumber, string Message);
 
+/// <summary>A pharmacy's own stock figure for one Headless offering, posted and signed like the line callbacks.</summary>
+public sealed record OfferingUpdatedEvent(string Id, string Type, DateTime OccurredAt, string OfferingId, int Stock);
+
 /// <summary>Body of POST /v1/support/{ticketReference}/reply (demo helper): the reply text, or the configured default.</summary>
 public sealed record SupportReplyRequest(string? Message);
 
@@ -75,6 +78,7 @@ public static class EventTypes
     public const string OnHold = "line.on_hold";
     public const string Cancelled = "line.cancelled";
     public const string SupportReply = "support.reply";
+    public const string OfferingUpdated = "offering.updated";
 }
 
 /// <summary>The body of one callback. Every property is always present in the JSON (null when not relevant).</summary>

@@ -116,6 +116,29 @@ public sealed partial class LineLifecycle(
         }
     }
 
+    /// <summary>Sends one signed offering.updated (stock 0) for an offering the simulator ran out of, to the callback URL of the order that emptied it.</summary>
+    public void ReportOutOfStock(Uri callbackUrl, string offeringId, string reference, string lineNumber)
+    {
+        var evt = new OfferingUpdatedEvent("evt_" + Guid.NewGuid().ToString("N"), EventTypes.OfferingUpdated, time.GetUtcNow().UtcDateTime, offeringId, 0);
+        LogEventQueued(evt.Type, reference, lineNumber, evt.Id);
+        Track(SendOfferingUpdateAsync(callbackUrl, evt, reference, lineNumber, _stopping.Token));
+    }
+
+    private async Task SendOfferingUpdateAsync(Uri callbackUrl, OfferingUpdatedEvent evt, string reference, string lineNumber, CancellationToken ct)
+    {
+        try
+        {
+            await DeliverOneAsync(callbackUrl, evt.Id, evt.Type, reference, lineNumber, JsonSerializer.Serialize(evt, SimulatorJson.Options), ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            LogLifecycleFailed(ex, reference, lineNumber);
+        }
+    }
+
     private void Track(Task task)
     {
         _running.TryAdd(task, 0);

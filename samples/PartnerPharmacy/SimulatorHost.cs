@@ -42,6 +42,7 @@ public static partial class SimulatorHost
             return new SigRules(o.SigDoseUnits, o.SigFrequencyWords);
         });
         services.AddSingleton<LineLifecycle>();
+        services.AddSingleton<OfferingStock>();
         services.AddHostedService(sp => sp.GetRequiredService<LineLifecycle>());
         services.AddHttpClient(LineLifecycle.CallbackClientName, (sp, client) =>
                 client.Timeout = sp.GetRequiredService<IOptions<SimulatorOptions>>().Value.CallbackTimeout)
@@ -113,7 +114,7 @@ public static partial class SimulatorHost
         });
 
         app.MapPost("/v1/orders", async (HttpContext http, TokenService tokens, OrderBook book, SigRules sigRules,
-            IOptions<SimulatorOptions> options, LineLifecycle lifecycle) =>
+            IOptions<SimulatorOptions> options, LineLifecycle lifecycle, OfferingStock stock) =>
         {
             if (Guard(http, tokens) is { } denied)
             {
@@ -162,6 +163,15 @@ public static partial class SimulatorHost
                 default:
                     LogAccepted(logger, created!.Reference, created.OrderNumber, created.Lines.Count);
                     lifecycle.Start(created);
+                    for (var i = 0; i < created.Lines.Count; i++)
+                    {
+                        var requested = request.Lines![i];
+                        if (created.Lines[i].Initial.Type != EventTypes.Rejected && stock.Take(requested.ProductName!, requested.Quantity) is { } emptied)
+                        {
+                            lifecycle.ReportOutOfStock(callbackUrl, emptied, created.Reference, requested.LineNumber!);
+                        }
+                    }
+
                     return Results.Json(entry!.Body, SimulatorJson.Options, statusCode: entry.StatusCode);
             }
         });

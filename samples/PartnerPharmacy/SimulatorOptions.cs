@@ -63,6 +63,13 @@ public sealed class SimulatorOptions
     /// </summary>
     public bool SupportAutoReply { get; set; }
 
+    /// <summary>
+    /// Products whose stock the simulator counts, each "Product name|Headless Offering ID|units". Accepted lines (not
+    /// rejected) take their quantity; the line that empties a product sends one signed <c>offering.updated</c> with
+    /// stock 0 for that offering to the order's callback URL. Empty by default.
+    /// </summary>
+    public string[] OfferingStock { get; set; } = [];
+
     /// <summary>The text of a support reply when none is given.</summary>
     public string SupportReplyMessage { get; set; } = "Thanks, we are looking into it and will update the line shortly.";
 }
@@ -74,6 +81,7 @@ internal sealed class SimulatorOptionsPostConfigure(IConfiguration configuration
     {
         options.OutOfStockProducts = Merge(options.OutOfStockProducts, nameof(SimulatorOptions.OutOfStockProducts));
         options.HoldProducts = Merge(options.HoldProducts, nameof(SimulatorOptions.HoldProducts));
+        options.OfferingStock = Merge(options.OfferingStock, nameof(SimulatorOptions.OfferingStock));
         if (Scalar(nameof(SimulatorOptions.SigDoseUnits)) is { } units)
         {
             options.SigDoseUnits = units;
@@ -140,6 +148,14 @@ internal sealed class SimulatorOptionsValidator : IValidateOptions<SimulatorOpti
         if (string.IsNullOrWhiteSpace(o.SupportReplyMessage))
         {
             errors.Add("Simulator:SupportReplyMessage must not be empty.");
+        }
+
+        foreach (var entry in o.OfferingStock)
+        {
+            if (!PartnerPharmacy.OfferingStock.TryParse(entry, out _, out _, out _))
+            {
+                errors.Add("Simulator:OfferingStock entries must be \"Product name|Offering ID|units\".");
+            }
         }
 
         if (o.CallbackTimeout <= TimeSpan.Zero)

@@ -56,5 +56,7 @@ internal sealed class CartValidationConfiguration : IEntityTypeConfiguration<Car
         // validation a single INSERT instead of thousands of rows.
         b.OwnsMany(x => x.Issues, i => i.ToJson("Issues"));
         b.Navigation(x => x.Issues).UsePropertyAccessMode(PropertyAccessMode.Field);
+        b.OwnsMany(x => x.Prices, p => p.ToJson("Prices"));
+        b.Navigation(x => x.Prices).UsePropertyAccessMode(PropertyAccessMode.Field);
     }
 }

@@ -5,6 +5,9 @@ namespace Headless.Carts;
 /// <summary>A line with its server-computed prices: catalog unit price, total, and its share of the shipment's fee.</summary>
 public sealed record PricedLine(CartLine Line, long LineTotal, long ShippingShare)
 {
+    /// <summary>The unit price <see cref="LineTotal"/> was computed from: the catalog's, unless checkout sets the validated one.</summary>
+    public long UnitPrice { get; init; } = Line.Offering.UnitPrice;
+
     public long LandedCost => checked(LineTotal + ShippingShare);
 }
 
@@ -32,6 +35,13 @@ public static class CartPricing
     /// <summary>Prices a whole cart whose lines are loaded with their offerings, pharmacies and patients.</summary>
     public static IReadOnlyList<PricedLine> Price(IReadOnlyList<CartLine> lines)
     {
+        var shares = ShippingShares(lines);
+        return lines.Select(l => new PricedLine(l, LineTotal(l.Offering.UnitPrice, l.Quantity), shares[l.Id])).ToList();
+    }
+
+    /// <summary>Each line's share of its shipment's fee, by line key.</summary>
+    public static Dictionary<long, long> ShippingShares(IReadOnlyList<CartLine> lines)
+    {
         var shares = new Dictionary<long, long>();
         foreach (var shipment in lines.GroupBy(l => (l.PharmacyId, l.ShipmentKey)))
         {
@@ -43,6 +53,6 @@ public static class CartPricing
             }
         }
 
-        return lines.Select(l => new PricedLine(l, LineTotal(l.Offering.UnitPrice, l.Quantity), shares[l.Id])).ToList();
+        return shares;
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace Headless.Catalog;
 
@@ -45,6 +46,11 @@ internal sealed class OfferingConfiguration : IEntityTypeConfiguration<Offering>
     {
         b.ToTable("Offerings");
         b.Property(x => x.Currency).HasMaxLength(3);
+
+        // UTC ticks, so the "newer than the last applied update" test is one comparison on every provider
+        // (SQLite cannot compare DateTimeOffset values in SQL).
+        b.Property(x => x.PartnerUpdatedAt).HasConversion(new ValueConverter<DateTimeOffset, long>(v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero)));
+        b.Property(x => x.PartnerUpdateEventId).HasMaxLength(200);
 
         b.HasOne(x => x.Product).WithMany().HasForeignKey(x => x.ProductId).OnDelete(DeleteBehavior.Restrict);
         b.HasOne(x => x.Pharmacy).WithMany().HasForeignKey(x => x.PharmacyId).OnDelete(DeleteBehavior.Restrict);

@@ -73,13 +73,22 @@ public sealed class Offering : IEntity
 
     public string Currency { get; private set; } = Money.DefaultCurrency;
 
-    /// <summary>Units on hand that are not reserved by an order. Moved only by <see cref="StockLedger"/>, in SQL.</summary>
+    /// <summary>
+    /// Units on hand that are not reserved by an order. Moved only by <see cref="StockLedger"/>, in SQL, and set
+    /// outright by the pharmacy's own figure (<see cref="OfferingPartnerUpdates"/>).
+    /// </summary>
     public int Stock { get; private set; }
 
     /// <summary>The most units one line may order.</summary>
     public int MaxQuantity { get; private set; }
 
     public bool Active { get; private set; }
+
+    /// <summary>When the last offering.updated applied to this offering happened (by the pharmacy's clock); null before the first.</summary>
+    public DateTimeOffset? PartnerUpdatedAt { get; private set; }
+
+    /// <summary>The event id of that update: the tie-break between two updates stamped with the same instant.</summary>
+    public string? PartnerUpdateEventId { get; private set; }
 
     public bool IsAvailable => Active && !Product.Discontinued;
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Headless.Carts;
 using Headless.Carts.Validation;
 using Headless.Catalog;
@@ -145,8 +146,27 @@ public sealed class CheckoutService(
             return (0, Refuse(UserErrorCode.CartEmpty, "cartId", "The cart has no lines."));
         }
 
+        // The prices the coordinator last saw at this version are the ones charged: a pharmacy's price update since then
+        // refuses the checkout, and the next validation shows the new prices. Without a stored validation at this version
+        // the prices are those of the validation just run, which the payload returns.
+        var seen = await db.CartValidations.AsNoTracking()
+            .Where(v => v.CartId == cart.Id && v.CartVersion == cart.Version)
+            .OrderByDescending(v => v.Id)
+            .Select(v => v.Prices)
+            .FirstOrDefaultAsync(ct);
+        var shown = seen is { Count: > 0 } ? seen.ToDictionary(p => p.LineId) : validation.Prices.ToDictionary(p => p.LineId);
+        if (PriceChanges(shown, validation.Prices, lines.ToDictionary(l => l.Id, l => l.Offering.Currency)) is { Count: > 0 } changes)
+        {
+            await tx.RollbackAsync(ct);
+            var list = string.Join("; ", changes.Select(c => c.Description));
+            return (0, new CheckoutResult(null, cart, null, [new UserError(UserErrorCode.PricesChanged, ["input", "cartId"], $"Prices changed since the cart was validated: {list}. Nothing was charged; validate the cart again and check out.", changes.Select(c => GlobalId.Encode("CartLine", c.LineId)).ToList())]));
+        }
+
         var now = clock.GetUtcNow();
-        var priced = CartPricing.Price(lines);
+        var priced = lines
+            .Select(l => (Line: l, Shown: shown[l.Id]))
+            .Select(x => new PricedLine(x.Line, CartPricing.LineTotal(x.Shown.UnitPrice, x.Line.Quantity), x.Shown.ShippingShare) { UnitPrice = x.Shown.UnitPrice })
+            .ToList();
         var order = new Order(cart.OrganizationId, cart.ClinicId, cart.Id, key, paymentMethod, lines[0].Offering.Currency, now);
         for (var i = 0; i < priced.Count; i++)
         {
@@ -187,6 +207,31 @@ public sealed class CheckoutService(
 
         CheckoutResult Refuse(UserErrorCode code, string field, string message) =>
             new(null, cart, null, [new UserError(code, ["input", field], message)]);
+    }
+
+    /// <summary>The lines whose unit price or shipping share differs from what was shown, in line order.</summary>
+    private static List<(long LineId, string Description)> PriceChanges(Dictionary<long, ValidatedPrice> shown, IReadOnlyList<ValidatedPrice> now, Dictionary<long, string> currencies)
+    {
+        var changes = new List<(long, string)>();
+        foreach (var current in now.OrderBy(p => p.LineId))
+        {
+            var line = GlobalId.Encode("CartLine", current.LineId);
+            string Format(long minor) => string.Create(CultureInfo.InvariantCulture, $"{minor / 100}.{minor % 100:00} {currencies[current.LineId]}");
+            if (!shown.TryGetValue(current.LineId, out var before))
+            {
+                changes.Add((current.LineId, $"line {line} was not validated"));
+            }
+            else if (before.UnitPrice != current.UnitPrice)
+            {
+                changes.Add((current.LineId, $"line {line} unit price {Format(before.UnitPrice)} -> {Format(current.UnitPrice)}"));
+            }
+            else if (before.ShippingShare != current.ShippingShare)
+            {
+                changes.Add((current.LineId, $"line {line} shipping {Format(before.ShippingShare)} -> {Format(current.ShippingShare)}"));
+            }
+        }
+
+        return changes;
     }
 
     private async Task<CheckoutResult> ResumeAsync(long orderId, bool leaseHeld, CancellationToken ct)

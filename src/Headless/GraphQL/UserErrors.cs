@@ -60,6 +60,9 @@ public enum UserErrorCode
     [Description("The cart has no lines.")]
     CartEmpty,
 
+    [Description("A line's price changed since the cart was last validated (the pharmacy updated it); lineIds names the lines, the message gives old and new prices. Nothing was charged: validate again to see the new prices, then check out.")]
+    PricesChanged,
+
     [Description("The idempotency key was already used for a different checkout.")]
     IdempotencyKeyReused,
 

@@ -137,7 +137,7 @@ public sealed class OrderLine : IEntity, ITenantOwned
         DaysSupply = line.DaysSupply ?? 0;
         ShipTo = line.ShipTo.Copy();
         RoutingReason = line.RoutingReason;
-        UnitPrice = line.Offering.UnitPrice;
+        UnitPrice = priced.UnitPrice;
         LineTotal = priced.LineTotal;
         ShippingShare = priced.ShippingShare;
         Amount = priced.LandedCost;

@@ -21,7 +21,7 @@ namespace Headless.Partners;
 /// <item>200 <c>{"duplicate":false,"changed":…,"status":…,"sequence":…}</c>: applied. A late or older status is
 /// acknowledged with changed=false: it never moves a line backwards.</item>
 /// </list>
-/// A verified callback whose type another capability registered (<see cref="IPartnerEventHandler"/>, e.g. support.reply)
+/// A verified callback whose type has a registered <see cref="IPartnerEventHandler"/> (support.reply, offering.updated)
 /// is handed to that handler, which answers it by the same rules (400 invalid, 404 unknown, 200 duplicate or applied).
 /// The event id is recorded in the same transaction as the line change, under the line's row lock, so concurrent
 /// deliveries of one event change the line once on every provider; the (pharmacy, event id) key settles the rest.
@@ -219,6 +219,7 @@ public static class PartnerEventsExtensions
     public static IServiceCollection AddPartnerEvents(this IServiceCollection services)
     {
         services.AddSingleton<PartnerEventsEndpoint>();
+        services.AddSingleton<IPartnerEventHandler, PartnerOfferingUpdates>();
         return services;
     }
 

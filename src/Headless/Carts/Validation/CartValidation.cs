@@ -62,13 +62,15 @@ public enum CartIssueCode
 public sealed class CartValidation : IEntity, ITenantOwned
 {
     private readonly List<CartIssue> _issues = [];
+    private readonly List<ValidatedPrice> _prices = [];
 
     private CartValidation()
     {
     }
 
-    public CartValidation(long organizationId, long cartId, int cartVersion, IEnumerable<CartIssue> issues, DateTimeOffset now)
+    public CartValidation(long organizationId, long cartId, int cartVersion, IEnumerable<CartIssue> issues, DateTimeOffset now, IEnumerable<ValidatedPrice>? prices = null)
     {
+        _prices.AddRange(prices ?? []);
         OrganizationId = organizationId;
         CartId = cartId;
         CartVersion = cartVersion;
@@ -93,6 +95,19 @@ public sealed class CartValidation : IEntity, ITenantOwned
     public DateTimeOffset ValidatedAt { get; private set; }
 
     public IReadOnlyList<CartIssue> Issues => _issues;
+
+    /// <summary>The prices this run saw, per line: checkout charges these or refuses (PRICES_CHANGED).</summary>
+    public IReadOnlyList<ValidatedPrice> Prices => _prices;
+}
+
+/// <summary>What one line cost when a validation ran: the catalog unit price and its share of the shipment's fee, in minor units.</summary>
+public sealed class ValidatedPrice(long lineId, long unitPrice, long shippingShare)
+{
+    public long LineId { get; private set; } = lineId;
+
+    public long UnitPrice { get; private set; } = unitPrice;
+
+    public long ShippingShare { get; private set; } = shippingShare;
 }
 
 /// <summary>One finding: which line, which rule, how bad, which field, and a message with no patient data in it.</summary>

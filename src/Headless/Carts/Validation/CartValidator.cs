@@ -68,7 +68,9 @@ public sealed class CartValidator(TimeProvider clock, IEnumerable<IActiveFillSou
         }
 
         var issues = Evaluate(lines, alternatives, fills, today, options.Value);
-        return (new CartValidation(cart.OrganizationId, cart.Id, cart.Version, issues, clock.GetUtcNow()), lines);
+        var shares = CartPricing.ShippingShares(lines);
+        var prices = lines.Select(l => new ValidatedPrice(l.Id, l.Offering.UnitPrice, shares[l.Id]));
+        return (new CartValidation(cart.OrganizationId, cart.Id, cart.Version, issues, clock.GetUtcNow(), prices), lines);
     }
 
     /// <summary>The rules themselves: pure, in memory, over the whole cart at once.</summary>

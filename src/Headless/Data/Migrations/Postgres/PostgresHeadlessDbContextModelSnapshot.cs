@@ -306,6 +306,13 @@ namespace Headless.Data.Migrations.Postgres
                     b.Property<int>("MaxQuantity")
                         .HasColumnType("integer");
 
+                    b.Property<string>("PartnerUpdateEventId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<long?>("PartnerUpdatedAt")
+                        .HasColumnType("bigint");
+
                     b.Property<long>("PharmacyId")
                         .HasColumnType("bigint");
 
@@ -1732,7 +1739,34 @@ namespace Headless.Data.Migrations.Postgres
                                 .HasForeignKey("CartValidationId");
                         });
 
+                    b.OwnsMany("Headless.Carts.Validation.ValidatedPrice", "Prices", b1 =>
+                        {
+                            b1.Property<long>("CartValidationId");
+
+                            b1.Property<int>("__synthesizedOrdinal")
+                                .ValueGeneratedOnAdd();
+
+                            b1.Property<long>("LineId");
+
+                            b1.Property<long>("ShippingShare");
+
+                            b1.Property<long>("UnitPrice");
+
+                            b1.HasKey("CartValidationId", "__synthesizedOrdinal");
+
+                            b1.ToTable("CartValidations");
+
+                            b1
+                                .ToJson("Prices")
+                                .HasColumnType("jsonb");
+
+                            b1.WithOwner()
+                                .HasForeignKey("CartValidationId");
+                        });
+
                     b.Navigation("Issues");
+
+                    b.Navigation("Prices");
                 });
 
             modelBuilder.Entity("Headless.Catalog.Offering", b =>

@@ -306,6 +306,13 @@ namespace Headless.Data.Migrations.SqlServer
                     b.Property<int>("MaxQuantity")
                         .HasColumnType("int");
 
+                    b.Property<string>("PartnerUpdateEventId")
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.Property<long?>("PartnerUpdatedAt")
+                        .HasColumnType("bigint");
+
                     b.Property<long>("PharmacyId")
                         .HasColumnType("bigint");
 
@@ -1730,7 +1737,34 @@ namespace Headless.Data.Migrations.SqlServer
                                 .HasForeignKey("CartValidationId");
                         });
 
+                    b.OwnsMany("Headless.Carts.Validation.ValidatedPrice", "Prices", b1 =>
+                        {
+                            b1.Property<long>("CartValidationId");
+
+                            b1.Property<int>("__synthesizedOrdinal")
+                                .ValueGeneratedOnAddOrUpdate();
+
+                            b1.Property<long>("LineId");
+
+                            b1.Property<long>("ShippingShare");
+
+                            b1.Property<long>("UnitPrice");
+
+                            b1.HasKey("CartValidationId", "__synthesizedOrdinal");
+
+                            b1.ToTable("CartValidations");
+
+                            b1
+                                .ToJson("Prices")
+                                .HasColumnType("nvarchar(max)");
+
+                            b1.WithOwner()
+                                .HasForeignKey("CartValidationId");
+                        });
+
                     b.Navigation("Issues");
+
+                    b.Navigation("Prices");
                 });
 
             modelBuilder.Entity("Headless.Catalog.Offering", b =>

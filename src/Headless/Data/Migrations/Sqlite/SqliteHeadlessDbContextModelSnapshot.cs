@@ -288,6 +288,13 @@ namespace Headless.Data.Migrations.Sqlite
                     b.Property<int>("MaxQuantity")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("PartnerUpdateEventId")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("PartnerUpdatedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("PharmacyId")
                         .HasColumnType("INTEGER");
 
@@ -1667,7 +1674,34 @@ namespace Headless.Data.Migrations.Sqlite
                                 .HasForeignKey("CartValidationId");
                         });
 
+                    b.OwnsMany("Headless.Carts.Validation.ValidatedPrice", "Prices", b1 =>
+                        {
+                            b1.Property<long>("CartValidationId");
+
+                            b1.Property<int>("__synthesizedOrdinal")
+                                .ValueGeneratedOnAddOrUpdate();
+
+                            b1.Property<long>("LineId");
+
+                            b1.Property<long>("ShippingShare");
+
+                            b1.Property<long>("UnitPrice");
+
+                            b1.HasKey("CartValidationId", "__synthesizedOrdinal");
+
+                            b1.ToTable("CartValidations");
+
+                            b1
+                                .ToJson("Prices")
+                                .HasColumnType("TEXT");
+
+                            b1.WithOwner()
+                                .HasForeignKey("CartValidationId");
+                        });
+
                     b.Navigation("Issues");
+
+                    b.Navigation("Prices");
                 });
 
             modelBuilder.Entity("Headless.Catalog.Offering", b =>
