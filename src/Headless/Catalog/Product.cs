@@ -93,4 +93,12 @@ public sealed class Offering : IEntity
     public bool IsAvailable => Active && !Product.Discontinued;
 
     public void Deactivate() => Active = false;
+
+    /// <summary>The terms a catalog import sets (Operator/CatalogCommands); stock is set through <see cref="StockLedger"/>.</summary>
+    public void Revise(long unitPrice, int maxQuantity, bool active)
+    {
+        UnitPrice = unitPrice;
+        MaxQuantity = maxQuantity;
+        Active = active;
+    }
 }

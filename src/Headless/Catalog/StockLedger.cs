@@ -5,7 +5,7 @@ namespace Headless.Catalog;
 
 /// <summary>
 /// The only way stock moves: reserved by checkout, given back when a reservation ends unfilled (a declined
-/// payment, a cancelled or rejected line). Each move is one atomic statement per offering in the caller's
+/// payment, a cancelled or rejected line), set to the pharmacy's count by a catalog import. Each move is one atomic statement per offering in the caller's
 /// transaction: a reservation decrements only where enough stock remains, so concurrent checkouts of
 /// different carts never overwrite each other and never abort each other; they queue on the offering's row
 /// for the moment of the statement. Offerings are always taken in ascending key order so that two checkouts
@@ -34,6 +34,17 @@ public static class StockLedger
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Sets an offering's unreserved units to the count a pharmacy reports (a catalog import): an absolute value, so units
+    /// reserved by a checkout after the pharmacy counted are not taken off it (README "Catalog import").
+    /// </summary>
+    public static async Task SetOnHandAsync(HeadlessDbContext db, long offeringId, int units, CancellationToken ct)
+    {
+        RequireTransaction(db);
+        ArgumentOutOfRangeException.ThrowIfNegative(units);
+        await db.Offerings.Where(o => o.Id == offeringId).ExecuteUpdateAsync(s => s.SetProperty(o => o.Stock, units), ct);
     }
 
     /// <summary>Gives reserved units back.</summary>

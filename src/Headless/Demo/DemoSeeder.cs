@@ -50,6 +50,9 @@ public sealed class DemoSeeder(
     TimeProvider clock,
     ILogger<DemoSeeder> logger)
 {
+    /// <summary>How to get a new demo key (Operator/KeyCommands), printed in the start-up log.</summary>
+    public const string NewKeyHint = "A new one: dotnet run --project src/Headless -- key create --org " + DemoData.OrganizationSlug;
+
     /// <summary>True when Headless:Demo:Seed is true, or unset on the embedded SQLite provider.</summary>
     public bool IsEnabled => options.Value.Seed ?? databaseOptions.Value.Provider == DatabaseProvider.Sqlite;
 
@@ -76,6 +79,11 @@ public sealed class DemoSeeder(
                 if (configuredKey is not null)
                 {
                     await EnsureConfiguredKeyAsync(db, organization.Id, configuredKey, configuredPrefix!, cancellationToken);
+                }
+                else
+                {
+                    // The generated key was printed once, at the first start; a restart cannot show it again.
+                    logger.LogInformation("Demo organization present; its generated API key was shown at the first start only. {Recovery}", NewKeyHint);
                 }
             }
             else
@@ -197,8 +205,8 @@ public sealed class DemoSeeder(
         {
             // An API key, not PHI. Printed once: only its hash is stored.
             logger.LogWarning(
-                "Demo API key (shown once): {ApiKey} — use it as 'Authorization: Bearer <key>'. Set {Setting} to choose your own key.",
-                generatedKey, "Headless__Demo__ApiKey");
+                "Demo API key (shown once): {ApiKey} — use it as 'Authorization: Bearer <key>'. Set {Setting} to choose your own key. Lost it? {Recovery}",
+                generatedKey, "Headless__Demo__ApiKey", NewKeyHint);
         }
     }
 

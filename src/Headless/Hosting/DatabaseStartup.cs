@@ -25,18 +25,7 @@ internal sealed class DatabaseStartup(
         var migrate = databaseOptions.Value.ShouldMigrateOnStartup;
         if (migrate)
         {
-            await using var db = database.CreatePlatformContext();
-            // On a fresh database EF's first look at its history table fails and is logged as an error; with the
-            // (empty) table created first, migrating a new database logs no failure.
-            await db.GetService<IHistoryRepository>().CreateIfNotExistsAsync(cancellationToken);
-            var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).Count();
-            await db.Database.MigrateAsync(cancellationToken);
-            if (database.Provider == DatabaseProvider.Sqlite)
-            {
-                // Write-ahead logging lets readers work while a coordinator's edit commits; the setting persists in the file.
-                await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
-            }
-
+            var pending = await MigrateAsync(database, cancellationToken);
             logger.LogInformation("Database ready on {Provider}; {Count} migration(s) applied.", database.Provider, pending);
         }
 
@@ -57,4 +46,22 @@ internal sealed class DatabaseStartup(
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Applies pending migrations; returns how many. Shared by start-up and the operator 'migrate' command.</summary>
+    public static async Task<int> MigrateAsync(HeadlessDatabase database, CancellationToken cancellationToken)
+    {
+        await using var db = database.CreatePlatformContext();
+        // On a fresh database EF's first look at its history table fails and is logged as an error; with the
+        // (empty) table created first, migrating a new database logs no failure.
+        await db.GetService<IHistoryRepository>().CreateIfNotExistsAsync(cancellationToken);
+        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).Count();
+        await db.Database.MigrateAsync(cancellationToken);
+        if (database.Provider == DatabaseProvider.Sqlite)
+        {
+            // Write-ahead logging lets readers work while a coordinator's edit commits; the setting persists in the file.
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+        }
+
+        return pending;
+    }
 }
