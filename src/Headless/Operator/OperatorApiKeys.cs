@@ -6,9 +6,9 @@ namespace Headless.Operator;
 internal static class OperatorApiKeys
 {
     /// <summary>
-    /// A key for the brand's administrator: the first key of a new organization, or a replacement for a lost one. When
-    /// API keys carry a scope, this is the key that gets ADMIN. The plain text is returned once; only its hash is kept.
+    /// A key for the brand's administrator: the first key of a new organization, or a replacement for a lost one, with
+    /// scope ADMIN (it can create the brand's narrower keys). The plain text is returned once; only its hash is kept.
     /// </summary>
     public static (ApiKey Key, string PlainText) IssueAdminKey(long organizationId, string name, DateTimeOffset now) =>
-        ApiKey.Generate(organizationId, name, now);
+        ApiKey.Generate(organizationId, name, now, ApiKeyScope.Admin);
 }
