@@ -16,7 +16,7 @@ public sealed class OfferingStock
     {
         foreach (var text in options.Value.OfferingStock)
         {
-            if (TryParse(text, out var product, out var offeringId, out var units))
+            if (TryParseEntry(text, out var product, out var offeringId, out var units))
             {
                 _entries[product] = new Entry(offeringId, units);
             }
@@ -24,7 +24,7 @@ public sealed class OfferingStock
     }
 
     /// <summary>"Product name|Offering ID|units"; false when it is not that shape.</summary>
-    public static bool TryParse(string text, out string product, out string offeringId, out int units)
+    public static bool TryParseEntry(string text, out string product, out string offeringId, out int units)
     {
         var parts = text.Split('|', StringSplitOptions.TrimEntries);
         product = parts.Length == 3 ? parts[0] : "";

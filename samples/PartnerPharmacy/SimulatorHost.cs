@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -114,7 +115,7 @@ public static partial class SimulatorHost
         });
 
         app.MapPost("/v1/orders", async (HttpContext http, TokenService tokens, OrderBook book, SigRules sigRules,
-            IOptions<SimulatorOptions> options, LineLifecycle lifecycle, OfferingStock stock) =>
+            IOptions<SimulatorOptions> options, LineLifecycle lifecycle, [FromServices] OfferingStock stock) =>
         {
             if (Guard(http, tokens) is { } denied)
             {

@@ -152,7 +152,7 @@ internal sealed class SimulatorOptionsValidator : IValidateOptions<SimulatorOpti
 
         foreach (var entry in o.OfferingStock)
         {
-            if (!PartnerPharmacy.OfferingStock.TryParse(entry, out _, out _, out _))
+            if (!PartnerPharmacy.OfferingStock.TryParseEntry(entry, out _, out _, out _))
             {
                 errors.Add("Simulator:OfferingStock entries must be \"Product name|Offering ID|units\".");
             }
