@@ -1,6 +1,7 @@
 using System.Text.Json;
 using GraphQL.Types;
 using Headless.Audit;
+using Headless.Auth;
 using Headless.Carts;
 using Headless.Carts.Validation;
 using Headless.Clinics;
@@ -56,6 +57,7 @@ public sealed class WireEnumTests
         [typeof(WebhookDeliveryStatus)] = ["PENDING", "SUCCEEDED", "FAILED"],
         [typeof(WebhookErrorClass)] = ["HTTP_STATUS", "REDIRECT", "TIMEOUT", "CONNECTION", "DESTINATION_NOT_ALLOWED", "PAYLOAD", "SECRET_UNAVAILABLE"],
         [typeof(WebhookAttemptTrigger)] = ["SCHEDULED", "MANUAL"],
+        [typeof(ApiKeyScope)] = ["READ", "WRITE", "ADMIN"],
     };
 
     /// <summary>The GraphQL enum of each status enum, by name; the partner order status is not in the schema.</summary>
@@ -82,6 +84,7 @@ public sealed class WireEnumTests
         [typeof(WebhookDeliveryStatus)] = "WebhookDeliveryStatus",
         [typeof(WebhookErrorClass)] = "WebhookErrorClass",
         [typeof(WebhookAttemptTrigger)] = "WebhookAttemptTrigger",
+        [typeof(ApiKeyScope)] = "ApiKeyScope",
     };
 
     public static TheoryData<Type> Enums => [.. Documented.Keys];
