@@ -94,11 +94,11 @@ echo "== API on http://127.0.0.1:$API_PORT/graphql, simulator on http://127.0.0.
 cd "$HERE"
 if [[ $MODE == e2e ]]; then
   [[ -f dist/index.html ]] || fail "build the app first: npm run build"
-  npx vite preview --port "$STOREFRONT_PORT" --strictPort &
+  ./node_modules/.bin/vite preview --port "$STOREFRONT_PORT" --strictPort &
 else
   npm run codegen --silent
   echo "== Storefront on http://127.0.0.1:$STOREFRONT_PORT  (sign in as dana or sam, password refill-day)"
-  npx vite --port "$STOREFRONT_PORT" --strictPort &
+  ./node_modules/.bin/vite --port "$STOREFRONT_PORT" --strictPort &
 fi
 pids+=($!)
 wait -n "${pids[@]}"

@@ -1,5 +1,5 @@
 import { lazy, Suspense, useEffect, useState } from 'react';
-import { onLiveChange, isLive } from './api/client';
+import { activeSubscriptions, isLive, onLiveChange } from './api/client';
 import { currentUser, onSessionChange, renew, signOut, type SessionUser } from './api/session';
 import { AppDataProvider, useAppData } from './AppData';
 import { useRoute } from './lib/router';
@@ -36,11 +36,20 @@ export function App() {
 }
 
 function LiveIndicator() {
-  const [live, setLive] = useState(isLive);
-  useEffect(() => onLiveChange(setLive), []);
+  const [state, setState] = useState({ live: isLive(), active: activeSubscriptions() });
+  useEffect(() => {
+    const update = () => setState({ live: isLive(), active: activeSubscriptions() });
+    const t = setInterval(update, 1000);
+    const stop = onLiveChange(update);
+    return () => {
+      clearInterval(t);
+      stop();
+    };
+  }, []);
+  const text = state.active === 0 ? '' : state.live ? 'Live' : 'Reconnecting…';
   return (
-    <span className={`live ${live ? 'on' : 'off'}`} role="status" aria-live="polite">
-      {live ? 'Live' : 'Not live'}
+    <span className={`live ${state.active === 0 ? 'idle' : state.live ? 'on' : 'off'}`} role="status" aria-live="polite">
+      {text}
     </span>
   );
 }

@@ -83,12 +83,16 @@ export async function request<TResult, TVariables>(
 type LiveListener = (live: boolean) => void;
 let client: Client | null = null;
 let live = false;
+let active = 0;
 const liveListeners = new Set<LiveListener>();
 
 function setLive(value: boolean) {
   live = value;
   liveListeners.forEach((l) => l(value));
 }
+
+/** How many subscriptions this page runs: the header shows "Live" or "Reconnecting…" only while there are some. */
+export const activeSubscriptions = () => active;
 
 function wsClient(): Client {
   client ??= createClient({
@@ -125,7 +129,8 @@ export function subscribe<TResult, TVariables>(
   variables: TVariables,
   handlers: SubscriptionHandlers<TResult>,
 ): () => void {
-  return wsClient().subscribe<TResult>(
+  active++;
+  const stop = wsClient().subscribe<TResult>(
     { query: document.toString(), variables: variables as Record<string, unknown> },
     {
       next: (result) => {
@@ -143,6 +148,14 @@ export function subscribe<TResult, TVariables>(
       complete: () => undefined,
     },
   );
+  let stopped = false;
+  return () => {
+    if (stopped) return;
+    stopped = true;
+    active--;
+    stop();
+    liveListeners.forEach((l) => l(live));
+  };
 }
 
 export const isLive = () => live;

@@ -90,6 +90,13 @@ export const CartFields = graphql(`
   }
 `);
 
+// The cart's ID alone (cost 2), to subscribe before the full read.
+export const CartIdQuery = graphql(`
+  query CartId($clinicId: ID!) {
+    cart(clinicId: $clinicId) { id }
+  }
+`);
+
 export const CartQuery = graphql(`
   query Cart($clinicId: ID!) {
     cart(clinicId: $clinicId) { ...CartFields }

@@ -3,7 +3,7 @@
 // new version; the full cart arrives over the socket (or by a read, when the socket is down or slow).
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, isLive, onLiveChange, request, subscribe } from '../api/client';
-import { CartChangedSubscription, CartQuery, CartValidateMutation } from '../api/operations';
+import { CartChangedSubscription, CartIdQuery, CartQuery, CartValidateMutation } from '../api/operations';
 import type { CartFieldsFragment } from '../gql/graphql';
 
 export type Cart = CartFieldsFragment;
@@ -31,50 +31,72 @@ export function useCart(clinicId: string) {
     setCart(next);
   }, []);
 
+  const [cartId, setCartId] = useState<string | null>(null);
+  const [attempt, setAttempt] = useState(0);
+
   const load = useCallback(async () => {
     try {
       const data = await request(CartQuery, { clinicId });
       setError(null);
       // A read always reflects the server; take it unless a newer delivery already arrived.
       accept(data.cart);
+      setCartId(data.cart.id);
     } catch (e) {
       setError((e as Error).message);
     }
   }, [clinicId, accept]);
 
+  // First the cart's ID (cheap), then the subscription, then one full read once the socket is up: the subscription
+  // only delivers changes made after it registered, and the read covers everything before. Costs one full read and
+  // one subscribe per screen, within the organization's query cost budget.
   useEffect(() => {
-    void load();
-  }, [load]);
+    let cancelled = false;
+    request(CartIdQuery, { clinicId })
+      .then((d) => !cancelled && setCartId(d.cart.id))
+      .catch((e: Error) => !cancelled && setError(e.message));
+    return () => {
+      cancelled = true;
+    };
+  }, [clinicId]);
 
-  // Live: follow the current cart. Once checked out (here or by a colleague) the clinic has a new cart: read it.
-  const cartId = cart?.id;
   useEffect(() => {
     if (!cartId) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const readSoon = (ms: number) => {
+      clearTimeout(timer);
+      timer = setTimeout(() => void load(), ms);
+    };
     const stop = subscribe(
       CartChangedSubscription,
       { cartId },
       {
         next: (data) => {
           accept(data.cartChanged);
+          // Checked out (here or by a colleague): the clinic has a new cart; read it and follow that one.
           if (data.cartChanged.status === 'CHECKED_OUT') void load();
         },
-        error: (e: ApiError) => setError(`Live updates stopped: ${e.message}`),
+        error: (e: ApiError) => {
+          // e.g. THROTTLED when the cost budget is spent: say so, and subscribe again a little later.
+          setError(`Live updates paused: ${e.message} Retrying…`);
+          setTimeout(() => setAttempt((a) => a + 1), 5000);
+        },
       },
     );
-    // The subscription only delivers changes after it is registered: read once more when the socket is (re)connected,
-    // so an edit made in between is not missed.
     const stopLive = onLiveChange((live) => {
-      if (live) setTimeout(() => void load(), 300);
+      if (live) readSoon(300);
     });
+    // Already connected (another screen's subscription), or no socket at all (a proxy without WebSocket): read anyway.
+    readSoon(isLive() ? 300 : 3000);
     return () => {
+      clearTimeout(timer);
       stop();
       stopLive();
     };
-  }, [cartId, accept, load]);
+  }, [cartId, attempt, accept, load]);
 
   const validate = useCallback(async () => {
     const current = cartRef.current;
-    if (!current || current.lineCount === 0) return null;
+    if (!current) return null;
     setValidating(true);
     try {
       const data = await request(CartValidateMutation, { cartId: current.id });
