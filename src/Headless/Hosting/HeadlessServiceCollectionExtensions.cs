@@ -40,6 +40,7 @@ public static class HeadlessServiceCollectionExtensions
         // Protection's own, which loads the key ring from its table.
         services.AddHostedService<DatabaseStartup>();
         services.AddHttpSecurity();
+        services.AddCrossOriginPolicy();
         services.AddHostedService<DatabaseTlsWarning>();
         services.AddHeadlessRateLimits();
         services.AddData();
@@ -75,6 +76,7 @@ public static class HeadlessServiceCollectionExtensions
     public static WebApplication MapHeadless(this WebApplication app)
     {
         app.UseHttpSecurity();
+        app.UseCrossOriginPolicy();
         app.UseFailedAuthenticationThrottle();
         app.UseAuthentication();
         app.UseRateLimiter();
