@@ -1,7 +1,11 @@
+import { existsSync } from 'node:fs';
 import { defineConfig } from '@playwright/test';
 
-// Debian's Chromium (apt install chromium), never a downloaded browser. With CI=true a missing one fails the run.
+// Debian's Chromium (apt-get install chromium), never a downloaded browser: without it the run fails, it never skips.
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+if (!existsSync(executablePath)) {
+  throw new Error(`No Chromium at ${executablePath}: apt-get install chromium (or set CHROMIUM_PATH). Never npx playwright install.`);
+}
 const port = Number(process.env.STOREFRONT_PORT ?? 4297);
 
 export default defineConfig({

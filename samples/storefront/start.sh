@@ -69,10 +69,10 @@ wait_for() {  # wait_for URL NAME LOG
   >"$DATA_DIR/simulator.log" 2>&1 &
 pids+=($!)
 
-# ASPNETCORE_ENVIRONMENT=Development: introspection for GraphiQL on an API without the authenticated-introspection
-# default. Rate limits stay at their production defaults, so the sample is tested under them.
+# The API runs as in production (introspection for authenticated credentials, rate limits and cost budget at their
+# defaults), so the sample is developed and tested under them. The app's origin is allowed for CORS, for a build
+# that calls the API cross-origin (VITE_HEADLESS_API_URL); the dev server and vite preview proxy /graphql instead.
 (cd "$ROOT/src/Headless" && exec env \
-  ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}" \
   Headless__Database__Provider=Sqlite \
   Headless__Database__ConnectionString="Data Source=$DATA_DIR/headless.db" \
   Headless__Demo__Seed=true \
