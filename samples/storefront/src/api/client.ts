@@ -91,7 +91,8 @@ function setLive(value: boolean) {
   liveListeners.forEach((l) => l(value));
 }
 
-/** How many subscriptions this page runs: the header shows "Live" or "Reconnecting…" only while there are some. */
+/** How many subscriptions this page runs: the header shows "Live" or "Reconnecting…" only while there are some.
+ * Listeners of onLiveChange hear only real connects and disconnects (a reconnect is when screens read again). */
 export const activeSubscriptions = () => active;
 
 function wsClient(): Client {
@@ -154,7 +155,6 @@ export function subscribe<TResult, TVariables>(
     stopped = true;
     active--;
     stop();
-    liveListeners.forEach((l) => l(live));
   };
 }
 

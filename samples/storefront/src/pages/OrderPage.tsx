@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent, type Ref } from 'react';
-import { onLiveChange, request, subscribe } from '../api/client';
+import { isLive, onLiveChange, request, subscribe } from '../api/client';
 import {
   OrderLineChangedSubscription,
   OrderQuery,
@@ -85,12 +85,17 @@ export function OrderPage({ number, focusLine }: { number: string; focusLine: st
       );
     };
     start();
-    // Without a cursor yet, changes between the first read and the subscription's start are caught by one more read.
+    // On every (re)connect: with a cursor, subscribe again from it (the server replays what the socket missed);
+    // without one yet, one more read covers the changes between the first read and the subscription's start.
+    let wasLive = isLive();
     const stopLive = onLiveChange((live) => {
-      if (!live) return;
+      const connected = live && !wasLive;
+      wasLive = live;
+      if (!connected) return;
       if (cursor.current) start();
       else setTimeout(() => void load(), 300);
     });
+    if (wasLive) setTimeout(() => void load(), 300);
     return () => {
       stop();
       stopLive();

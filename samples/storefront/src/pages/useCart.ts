@@ -72,13 +72,17 @@ export function useCart(clinicId: string) {
       {
         next: (data) => {
           accept(data.cartChanged);
-          // Checked out (here or by a colleague): the clinic has a new cart; read it and follow that one.
-          if (data.cartChanged.status === 'CHECKED_OUT') void load();
+          // Checked out (here or by a colleague): the clinic has a new cart; follow that one (this effect reads it).
+          if (data.cartChanged.status === 'CHECKED_OUT') {
+            request(CartIdQuery, { clinicId })
+              .then((d) => setCartId(d.cart.id))
+              .catch((e: Error) => setError(e.message));
+          }
         },
         error: (e: ApiError) => {
           // e.g. THROTTLED when the cost budget is spent: say so, and subscribe again a little later.
           setError(`Live updates paused: ${e.message} Retrying…`);
-          setTimeout(() => setAttempt((a) => a + 1), 5000);
+          setTimeout(() => setAttempt((a) => a + 1), 10_000);
         },
       },
     );
@@ -92,7 +96,7 @@ export function useCart(clinicId: string) {
       stop();
       stopLive();
     };
-  }, [cartId, attempt, accept, load]);
+  }, [cartId, attempt, clinicId, accept, load]);
 
   const validate = useCallback(async () => {
     const current = cartRef.current;
@@ -105,10 +109,11 @@ export function useCart(clinicId: string) {
         setError(result.userErrors.map((u) => u.message).join(' '));
         return null;
       }
+      // The validated cart arrives over the socket. Read it only when no validation of this version (or a later one)
+      // has arrived by then: a full read costs about as much as the whole cart, so it is the fallback, not the rule.
+      const seen = () => (cartRef.current?.latestValidation?.cartVersion ?? -1) >= (result.validation?.cartVersion ?? 0);
       if (!isLive()) await load();
-      else setTimeout(() => {
-        if ((cartRef.current?.latestValidation?.id ?? '') !== result.validation?.id) void load();
-      }, 2000);
+      else setTimeout(() => !seen() && void load(), 3000);
       return result.validation ?? null;
     } catch (e) {
       setError((e as Error).message);
@@ -125,7 +130,7 @@ export function useCart(clinicId: string) {
         if ((cartRef.current?.version ?? 0) < version) void load();
       };
       if (!isLive()) check();
-      else setTimeout(check, 2000);
+      else setTimeout(check, 3000);
       clearTimeout(validateTimer.current);
       validateTimer.current = setTimeout(() => void validate(), 300);
     },
