@@ -1,18 +1,26 @@
-// A declined card keeps the cart: the order is PAYMENT_FAILED with the gateway's reason, the cart is open with the
+// A quickfill saved and applied to two patients; a declined card keeps the cart: the order is PAYMENT_FAILED with the gateway's reason, the cart is open with the
 // same lines, and checking out again with a good card places the order.
 import { expect, test } from '@playwright/test';
-import { addForSelected, AUSTIN, cartRow, emptyCart, newSignedInPage, selectPatients } from './helpers';
+import { AUSTIN, cartRow, emptyCart, newSignedInPage, selectPatients } from './helpers';
 
-test('a declined card keeps the cart, another card places the order', async ({ browser }) => {
+test('a quickfill for two patients; a declined card keeps the cart, another card places the order', async ({ browser }) => {
   const page = await newSignedInPage(browser, 'dana', AUSTIN);
   await emptyCart(page);
+  // Saved once as a quickfill, applied to both patients in one call.
+  const form = page.getByRole('region', { name: '2. Add to the selected patients' });
+  await form.getByRole('combobox', { name: 'Product', exact: true }).selectOption({ label: 'Naltrexone (low-dose) 4.5 mg, 30 capsules' });
+  const pharmacy = form.getByRole('combobox', { name: 'Pharmacy', exact: true });
+  await pharmacy.selectOption((await pharmacy.locator('option', { hasText: 'Lone Star Apothecary' }).getAttribute('value'))!);
+  await form.getByRole('textbox', { name: 'SIG (directions)' }).fill('Take 1 capsule by mouth at bedtime');
+  await form.getByRole('combobox', { name: 'Prescriber', exact: true }).selectOption({ label: 'Marcus Whitfield' });
+  await form.getByRole('textbox', { name: 'Save as quickfill' }).fill('LDN monthly');
+  await form.getByRole('button', { name: 'Save quickfill' }).click();
+  await expect(form.getByText('Saved quickfill “LDN monthly”.')).toBeVisible();
   await selectPatients(page, ['EVG-0039', 'EVG-0040']);
-  await addForSelected(page, 2, {
-    product: 'Naltrexone (low-dose) 4.5 mg, 30 capsules',
-    pharmacy: 'Lone Star Apothecary',
-    sig: 'Take 1 capsule by mouth at bedtime',
-    prescriber: 'Marcus Whitfield',
-  });
+  await form.getByRole('radio', { name: 'A quickfill' }).check();
+  await form.getByRole('combobox', { name: 'Quickfill' }).selectOption({ label: 'LDN monthly: Naltrexone (low-dose) 4.5 mg at Lone Star Apothecary, qty 1, 30 days' });
+  await form.getByRole('button', { name: 'Add to 2 patients' }).click();
+  await expect(form.getByText('Added for 2 patients.')).toBeVisible();
   const status = page.getByTestId('cart-status');
   await expect(status).toContainText('2 lines for 2 patients');
   await expect(status).toContainText('Ready to check out');
