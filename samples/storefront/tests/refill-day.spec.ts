@@ -33,6 +33,9 @@ const PROBLEMS = [
   },
 ] as const;
 
+// README's screenshots: written to docs/ with UPDATE_SCREENSHOTS=1 (then commit them), else under .tmp/.
+const shot = (name: string) => (process.env.UPDATE_SCREENSHOTS === '1' ? `docs/${name}` : `.tmp/screenshots/${name}`);
+
 const field = (page: Page, label: string, patient: string) =>
   cartRow(page, patient).getByLabel(new RegExp(`^${label} for `));
 
@@ -73,7 +76,7 @@ test.describe.serial('refill day', () => {
     }
     await expect(page.getByRole('heading', { name: 'Totals by pharmacy' })).toBeVisible();
     await expectAccessible(page);
-    await page.locator('main').screenshot({ path: 'docs/cart-with-issues.png' });
+    await page.locator('main').screenshot({ path: shot('cart-with-issues.png') });
 
     // Fix each problem where it is shown.
     const pharmacy = field(page, 'Pharmacy', 'EVG-0011');
@@ -115,7 +118,7 @@ test.describe.serial('refill day', () => {
     const rows = page.locator('tr[data-line]');
     await expect(rows).toHaveCount(20);
     await expect(page.locator('tr[data-status="SHIPPED"], tr[data-status="DELIVERED"]').first()).toBeVisible({ timeout: 60_000 });
-    await page.locator('main').screenshot({ path: 'docs/order-live.png' });
+    await page.locator('main').screenshot({ path: shot('order-live.png') });
 
     await expect(page.locator('tr[data-status="DELIVERED"]')).toHaveCount(18, { timeout: 90_000 });
     const rejected = page.locator('tr[data-status="REJECTED"]');
