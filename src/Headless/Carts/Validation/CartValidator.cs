@@ -64,6 +64,10 @@ public sealed class CartValidator(TimeProvider clock, IEnumerable<IActiveFillSou
     public async Task<CartValidation> ValidateAsync(HeadlessDbContext db, Cart cart, CancellationToken ct) =>
         (await RunAsync(db, cart, ct)).Validation;
 
+    /// <summary>Validates a cart whose lines and offerings <see cref="CartSnapshot.LoadAsync"/> has just read, without storing the result.</summary>
+    public Task<CartValidation> ValidateAsync(HeadlessDbContext db, Cart cart, List<CartLine> lines, List<Offering> alternatives, CancellationToken ct) =>
+        EvaluateAsync(db, cart, lines, alternatives, ct);
+
     private async Task<CartValidation> EvaluateAsync(HeadlessDbContext db, Cart cart, List<CartLine> lines, List<Offering> alternatives, CancellationToken ct)
     {
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
