@@ -44,7 +44,7 @@ public class CartReadBenchmarks
         _bench = await BenchmarkHost.StartAsync(Lines);
         _variables = new Dictionary<string, object?> { ["clinicId"] = _bench.ClinicId }.ToInputs();
         await _bench.InTenantAsync(services =>
-            services.GetRequiredService<CartValidator>().ValidateAndSaveAsync(services.GetRequiredService<HeadlessDbContext>(), _bench.Cart, CancellationToken.None));
+            services.GetRequiredService<CartValidator>().ValidateAndSaveAsync(services.GetRequiredService<HeadlessDbContext>(), _bench.Cart.Id, CancellationToken.None));
 
         foreach (var json in new[] { await Summary(), await FirstPage() })
         {

@@ -67,13 +67,7 @@ public class CartValidationBenchmarks
         await _bench.InTenantAsync(async services =>
         {
             var db = services.GetRequiredService<HeadlessDbContext>();
-            _lines = await CartSnapshot.LoadLinesAsync(db, _bench.Cart.Id, CancellationToken.None);
-            var productIds = _lines.Select(l => l.ProductId).Distinct().ToList();
-            _alternatives = await db.Offerings.AsNoTracking()
-                .Include(o => o.Product).Include(o => o.Pharmacy).ThenInclude(p => p.ShipsTo)
-                .Where(o => productIds.Contains(o.ProductId))
-                .AsSplitQuery()
-                .ToListAsync();
+            (_, _lines, _alternatives) = await CartSnapshot.LoadAsync(db, _bench.Cart.Id, CancellationToken.None);
             return 0;
         });
 

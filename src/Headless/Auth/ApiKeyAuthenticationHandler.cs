@@ -15,6 +15,7 @@ internal sealed class ApiKeyAuthenticationHandler(
     ILoggerFactory logger,
     UrlEncoder encoder,
     HeadlessDatabase database,
+    ApiKeyCache cache,
     TimeProvider clock)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
@@ -33,15 +34,28 @@ internal sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.Fail("Malformed API key.");
         }
 
-        // Read on every request, never cached: a revocation holds from the next request on, on every instance.
-        await using var db = database.CreatePlatformContext();
-        var key = await db.ApiKeys.AsNoTracking().FirstOrDefaultAsync(k => k.Prefix == prefix, Context.RequestAborted);
-        if (key is null || !key.Matches(token))
+        // A key read less than a second ago is trusted without asking the database (ApiKeyCache): a revocation holds
+        // within that second on every instance. A key that does not match is always looked up again.
+        var cached = cache.Find(prefix);
+        ApiKey key;
+        if (cached is not null && cached.Key.Matches(token))
         {
-            return AuthenticateResult.Fail("Unknown or revoked API key.");
+            key = cached.Key;
+            await RecordUseAsync(cached);
         }
+        else
+        {
+            await using var db = database.CreatePlatformContext();
+            var found = await db.ApiKeys.AsNoTracking().FirstOrDefaultAsync(k => k.Prefix == prefix, Context.RequestAborted);
+            if (found is null || !found.Matches(token))
+            {
+                return AuthenticateResult.Fail("Unknown or revoked API key.");
+            }
 
-        await RecordUseAsync(db, key);
+            key = found;
+            var now = clock.GetUtcNow();
+            cache.Keep(key, await RecordUseAsync(db, key.Id, key.LastUsedAt) ? now : key.LastUsedAt);
+        }
 
         var identity = new ClaimsIdentity(
             [
@@ -53,28 +67,47 @@ internal sealed class ApiKeyAuthenticationHandler(
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
-    /// <summary>
-    /// lastUsedAt to the minute: one conditional write per key and minute, whatever the request rate, and instances
-    /// racing for the same minute write it once between them. A failed write never fails the request.
-    /// </summary>
-    private async Task RecordUseAsync(HeadlessDbContext db, ApiKey key)
+    /// <summary>A cached key's lastUsedAt, written when the minute it knows of has passed; the entry then knows the new one.</summary>
+    private async Task RecordUseAsync(ApiKeyCache.Entry cached)
     {
         var now = clock.GetUtcNow();
-        if (!key.LastUsedIsStale(now))
+        if (!cached.LastUsedIsStale(now))
         {
             return;
+        }
+
+        await using var db = database.CreatePlatformContext();
+        if (await RecordUseAsync(db, cached.Key.Id, cached.LastUsedAt))
+        {
+            cache.Used(cached, now);
+        }
+    }
+
+    /// <summary>
+    /// lastUsedAt to the minute: one conditional write per key and minute, whatever the request rate, and instances
+    /// racing for the same minute write it once between them. A failed write never fails the request. True when the
+    /// stored value is now this minute's (written here or, racing, by another instance).
+    /// </summary>
+    private async Task<bool> RecordUseAsync(HeadlessDbContext db, long keyId, DateTimeOffset? lastUsedAt)
+    {
+        var now = clock.GetUtcNow();
+        if (lastUsedAt is { } last && now - last < ApiKey.LastUsedGranularity)
+        {
+            return false;
         }
 
         var staleBefore = now - ApiKey.LastUsedGranularity;
         try
         {
             await db.ApiKeys
-                .Where(k => k.Id == key.Id && (k.LastUsedAt == null || k.LastUsedAt <= staleBefore))
+                .Where(k => k.Id == keyId && (k.LastUsedAt == null || k.LastUsedAt <= staleBefore))
                 .ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), Context.RequestAborted);
+            return true;
         }
         catch (DbException ex)
         {
             Logger.LogDebug("lastUsedAt of an API key was not recorded: {ExceptionType}", ex.GetType().Name);
+            return false;
         }
     }
 }

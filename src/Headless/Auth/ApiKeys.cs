@@ -17,7 +17,7 @@ public sealed record ApiKeyResult(ApiKey? Key, string? PlainText, IReadOnlyList<
 /// The organization's own key administration. API keys are not tenant-filtered rows (authentication looks them up
 /// before a tenant exists), so every query here names the organization itself.
 /// </summary>
-public sealed class ApiKeys(HeadlessDatabase database, TimeProvider clock)
+public sealed class ApiKeys(HeadlessDatabase database, ApiKeyCache cache, TimeProvider clock)
 {
     public const string NotFoundMessage = "No API key with this ID exists for your organization.";
 
@@ -61,6 +61,9 @@ public sealed class ApiKeys(HeadlessDatabase database, TimeProvider clock)
             key.Revoke(clock.GetUtcNow());
             await db.SaveChangesAsync(ct);
         }
+
+        // Other instances drop their copy within ApiKeyCache.Lifetime; this one at once.
+        cache.Forget(key.Prefix);
 
         return new ApiKeyResult(key, null, []);
     }

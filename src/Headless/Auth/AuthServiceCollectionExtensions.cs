@@ -20,6 +20,7 @@ public static class AuthServiceCollectionExtensions
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section);
         services.AddSingleton<OrganizationClaimResolver>();
         services.AddHttpClient(IntrospectionAuthenticationHandler.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
+        services.AddSingleton<ApiKeyCache>();
         services.AddSingleton<ApiKeys>();
         services.AddSingleton<ISchemaContribution, ApiKeysSchema>();
         services.AddSingleton(new NodeLoader(ApiKey.TypeName, async (db, id, _, ct) =>

@@ -31,7 +31,8 @@ public sealed class AddCartLinesHandler(IDbContextFactory<HeadlessDbContext> con
             requests.Select(r => r.PrescriberId),
             requests.Select(r => r.OfferingId),
             requests.Select(r => r.ProductId),
-            ct);
+            ct,
+            withOpenCart: true);
         var errors = new UserErrorList();
         errors.AddRange(command.InputErrors);
         for (var i = 0; i < requests.Count; i++)
@@ -45,7 +46,7 @@ public sealed class AddCartLinesHandler(IDbContextFactory<HeadlessDbContext> con
         }
 
         var clinic = refs.Clinic;
-        var cart = clinic is null ? null : await OpenCarts.GetOrCreateAsync(db, tenant, clinic.Id, clinicKnown: true, clock.GetUtcNow(), ct);
+        var cart = clinic is null ? null : refs.OpenCart ?? await OpenCarts.GetOrCreateAsync(db, tenant, clinic.Id, clinicKnown: true, clock.GetUtcNow(), ct);
         if (clinic is null || cart is null)
         {
             return CartUserErrors.NotFound("clinicId", CartUserErrors.NoClinic);
@@ -61,6 +62,8 @@ public sealed class AddCartLinesHandler(IDbContextFactory<HeadlessDbContext> con
             return mismatch;
         }
 
+        // Tracked, on the context that holds their patients, prescribers and offerings (CartReferenceLoader): each line
+        // arrives with everything it points to, so the payload is answered from memory.
         var lines = await db.CartLines.Where(l => l.CartId == cart.Id).ToListAsync(ct);
         var now = clock.GetUtcNow();
         for (var i = 0; i < requests.Count; i++)
@@ -112,7 +115,8 @@ public sealed class AddCartLinesHandler(IDbContextFactory<HeadlessDbContext> con
         }
 
         cart.Touch(now);
-        return await CartEditing.SaveAsync(db, cart, lines.Count, ct);
+        var saved = await CartEditing.SaveAsync(db, cart, lines.Count, ct);
+        return saved with { Contents = CartSnapshot.From(cart, lines, refs.LatestValidation) };
     }
 
     /// <summary>

@@ -73,4 +73,8 @@ public sealed record RemoveCartLines(long CartId, IReadOnlyList<long?> LineIds, 
 }
 
 /// <summary>The outcome of a cart edit: the cart after the edit, or the reasons nothing changed.</summary>
-public sealed record CartEditResult(Cart? Cart, IReadOnlyList<UserError> UserErrors);
+public sealed record CartEditResult(Cart? Cart, IReadOnlyList<UserError> UserErrors)
+{
+    /// <summary>The whole cart as the edit left it, when the edit had all of it in memory: the payload is answered from it, not read again.</summary>
+    public ICartContents? Contents { get; init; }
+}

@@ -23,11 +23,15 @@ public sealed class CartView(Cart cart, ICartContents contents)
     public ICartContents Contents { get; } = contents;
 
     /// <summary>A cart read from the database part by part, on the request's services.</summary>
-    public static CartView For(IResolveFieldContext context, Cart cart) =>
-        new(cart, new CartReads(context.Service<IDbContextFactory<HeadlessDbContext>>(), cart, context.CancellationToken));
+    public static CartView For(IResolveFieldContext context, Cart cart, CartReads.LatestValidation? latestValidation = null) =>
+        new(cart, new CartReads(context.Service<IDbContextFactory<HeadlessDbContext>>(), cart, context.CancellationToken, latestValidation));
 
     /// <summary>A cart already wholly in memory (cartValidate has just read every line): nothing is read again.</summary>
     public static CartView Of(CartSnapshot snapshot) => new(snapshot.Cart, snapshot);
+
+    /// <summary>The cart an edit returns: from what the edit holds in memory when it holds the whole cart, else read part by part.</summary>
+    public static CartView? Of(IResolveFieldContext context, CartEditResult result) =>
+        result.Cart is not { } cart ? null : result.Contents is { } contents ? new CartView(cart, contents) : For(context, cart);
 }
 
 public sealed class CartType : ObjectGraphType<CartView>

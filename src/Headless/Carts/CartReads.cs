@@ -19,22 +19,40 @@ public sealed class CartReads : ICartContents
     private readonly Lazy<Task<CartSummary>> _summary;
     private readonly Lazy<Task<ValidationRun?>> _latestValidation;
 
-    public CartReads(IDbContextFactory<HeadlessDbContext> contexts, Cart cart, CancellationToken ct)
+    /// <param name="latestValidation">The cart's latest validation when the cart's own query already read it (<see cref="OpenCarts.ReadAsync"/>); read on demand otherwise.</param>
+    public CartReads(IDbContextFactory<HeadlessDbContext> contexts, Cart cart, CancellationToken ct, LatestValidation? latestValidation = null)
     {
         _contexts = contexts;
         _cart = cart;
         _ct = ct;
         _summary = new(ReadSummaryAsync);
-        _latestValidation = new(ReadLatestValidationAsync);
+        _latestValidation = latestValidation is { } known ? new(Task.FromResult(known.Run)) : new(ReadLatestValidationAsync);
     }
 
-    /// <summary>Lines with everything the rules, prices and line fields need: patient, prescriber and licenses, offering, product, pharmacy and its states.</summary>
-    public static IQueryable<CartLine> WithEverything(IQueryable<CartLine> lines) => lines
-        .Include(l => l.Patient)
-        .Include(l => l.Prescriber)
-        .Include(l => l.Offering).ThenInclude(o => o.Product)
-        .Include(l => l.Offering).ThenInclude(o => o.Pharmacy).ThenInclude(p => p.ShipsTo)
-        .AsSplitQuery();
+    /// <summary>A cart's latest validation as read with the cart: null when it has none.</summary>
+    public sealed record LatestValidation(ValidationRun? Run);
+
+    /// <summary>
+    /// Lines with everything the rules, prices and line fields need in two queries: the lines with patient, offering,
+    /// product and pharmacy (and its states), then the prescribers they name (and their licenses). Both track on the
+    /// caller's context, which connects each line to its prescriber; a prescriber's licenses are read once, not per line.
+    /// </summary>
+    public static async Task<List<CartLine>> LoadWithEverythingAsync(HeadlessDbContext db, IQueryable<CartLine> lines, CancellationToken ct)
+    {
+        var loaded = await lines
+            .Include(l => l.Patient)
+            .Include(l => l.Offering).ThenInclude(o => o.Product)
+            .Include(l => l.Offering).ThenInclude(o => o.Pharmacy)
+            .AsSingleQuery()
+            .ToListAsync(ct);
+        var prescriberIds = loaded.Select(l => l.PrescriberId).OfType<long>().Distinct().ToList();
+        if (prescriberIds.Count > 0)
+        {
+            await db.Prescribers.Where(p => prescriberIds.Contains(p.Id)).AsSingleQuery().LoadAsync(ct);
+        }
+
+        return loaded;
+    }
 
     public Task<CartSummary> SummaryAsync() => _summary.Value;
 
@@ -67,10 +85,10 @@ public sealed class CartReads : ICartContents
         await using (var db = await _contexts.CreateDbContextAsync(_ct))
         {
             // One line past the page tells whether another page follows.
-            lines = await WithEverything(db.CartLines.AsNoTracking().Where(l => l.CartId == _cart.Id && (after == null || l.Id > after)))
-                .OrderBy(l => l.Id)
-                .Take(first + 1)
-                .ToListAsync(_ct);
+            lines = await LoadWithEverythingAsync(
+                db,
+                db.CartLines.Where(l => l.CartId == _cart.Id && (after == null || l.Id > after)).OrderBy(l => l.Id).Take(first + 1),
+                _ct);
             var page = lines.Take(first).ToList();
             positions = page.Count == 0 ? [] : await ShipmentPositionsAsync(db, page[0].Id, page[^1].Id);
         }

@@ -1,4 +1,5 @@
 using Headless.Carts.Validation;
+using Headless.Catalog;
 using Headless.Data;
 using Microsoft.EntityFrameworkCore;
 
@@ -29,11 +30,40 @@ public sealed class CartSnapshot : ICartContents
 
     public static CartSnapshot From(Cart cart, IReadOnlyList<CartLine> lines, CartValidation? validation) => new(cart, CartPricing.Price(lines), validation);
 
-    /// <summary>Every line with patient, prescriber (and licenses), offering, product and pharmacy (and its states).</summary>
-    public static Task<List<CartLine>> LoadLinesAsync(HeadlessDbContext db, long cartId, CancellationToken ct) =>
-        CartReads.WithEverything(db.CartLines.AsNoTracking().Where(l => l.CartId == cartId))
+    /// <summary>
+    /// The cart, every line with patient, prescriber (and licenses), offering, product and pharmacy (and its states), and
+    /// every offering of the cart's products (the lines' own among them: validation compares them as alternatives), in
+    /// three queries whatever the line count: the lines with their cart and patients (the cart alone when it has no
+    /// line), the prescribers they name, the offerings. The queries track, so the context connects each line to its
+    /// prescriber and offering, and a prescriber's licenses or a pharmacy's states are read once rather than per line.
+    /// The cart is null when no cart has this ID.
+    /// </summary>
+    public static async Task<(Cart? Cart, List<CartLine> Lines, List<Offering> Offerings)> LoadAsync(HeadlessDbContext db, long cartId, CancellationToken ct)
+    {
+        var lines = await db.CartLines.Where(l => l.CartId == cartId)
+            .Include(l => l.Cart).Include(l => l.Patient)
             .OrderBy(l => l.Id)
+            .AsSingleQuery()
             .ToListAsync(ct);
+        if (lines.Count == 0)
+        {
+            return (await db.Carts.FirstOrDefaultAsync(c => c.Id == cartId, ct), [], []);
+        }
+
+        var prescriberIds = lines.Select(l => l.PrescriberId).OfType<long>().Distinct().ToList();
+        if (prescriberIds.Count > 0)
+        {
+            await db.Prescribers.Where(p => prescriberIds.Contains(p.Id)).AsSingleQuery().LoadAsync(ct);
+        }
+
+        var productIds = lines.Select(l => l.ProductId).Distinct().ToList();
+        var offerings = await db.Offerings
+            .Include(o => o.Product).Include(o => o.Pharmacy)
+            .Where(o => productIds.Contains(o.ProductId))
+            .AsSingleQuery()
+            .ToListAsync(ct);
+        return (lines[0].Cart, lines, offerings);
+    }
 
     public Task<CartSummary> SummaryAsync()
     {

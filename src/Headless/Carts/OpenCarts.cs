@@ -1,3 +1,4 @@
+using Headless.Carts.Validation;
 using Headless.Data;
 using Microsoft.EntityFrameworkCore;
 
@@ -20,6 +21,32 @@ public sealed class OpenCarts(IDbContextFactory<HeadlessDbContext> contexts, Ten
             },
             ct);
         return found is null ? throw new ContentionException("The clinic's cart could not be opened for concurrent changes.") : found.Cart;
+    }
+
+    /// <summary>
+    /// The clinic's open cart with its latest validation, read together in one query for the cart(clinicId) read; the
+    /// cart is created as by <see cref="GetAsync"/> when the clinic has none (and then has no validation).
+    /// </summary>
+    public async Task<(Cart? Cart, CartReads.LatestValidation? Latest)> ReadAsync(long clinicId, CancellationToken ct)
+    {
+        await using (var db = await contexts.CreateDbContextAsync(ct))
+        {
+            var row = await (
+                from c in db.Carts.AsNoTracking()
+                where c.OpenClinicId == clinicId
+                join v in db.CartValidations.AsNoTracking().Where(v => v.Id == db.CartValidations.Where(w => w.CartId == v.CartId).Max(w => w.Id))
+                    on c.Id equals v.CartId into runs
+                from v in runs.DefaultIfEmpty()
+                select new { Cart = c, Run = v == null ? null : new ValidationRun(v.Id, v.CartVersion, v.ErrorCount, v.WarningCount, v.ValidatedAt) })
+                .FirstOrDefaultAsync(ct);
+            if (row is not null)
+            {
+                return (row.Cart, new CartReads.LatestValidation(row.Run));
+            }
+        }
+
+        var cart = await GetAsync(clinicId, ct);
+        return (cart, cart is null ? null : new CartReads.LatestValidation(null));
     }
 
     private sealed record Found(Cart? Cart);

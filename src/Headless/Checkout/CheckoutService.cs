@@ -115,7 +115,9 @@ public sealed class CheckoutService(
     private async Task<(long OrderId, CheckoutResult? Refusal)> CreateOrderAsync(HeadlessDbContext db, long cartId, int expectedVersion, string key, string paymentMethod, CancellationToken ct)
     {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var cart = await db.Carts.FirstOrDefaultAsync(c => c.Id == cartId, ct);
+
+        // The cart arrives with its lines (one query fewer than reading it first); a refused cart's lines are not used.
+        var (cart, cartLines, offerings) = await CartSnapshot.LoadAsync(db, cartId, ct);
         if (cart is null)
         {
             return (0, Refuse(UserErrorCode.NotFound, "cartId", "No cart with this ID exists in your organization."));
@@ -132,7 +134,7 @@ public sealed class CheckoutService(
         }
 
         // Validation runs again inside the transaction: what is charged is exactly what was checked.
-        var (validation, lines) = await validator.RunAsync(db, cart, ct);
+        var (validation, lines) = (await validator.ValidateAsync(db, cart, cartLines, offerings, ct), cartLines);
         if (validation.ErrorCount > 0)
         {
             db.CartValidations.Add(validation);

@@ -11,7 +11,8 @@ namespace Headless.Data;
 internal sealed class SqliteBatchingModificationCommandBatchFactory(ModificationCommandBatchFactoryDependencies dependencies)
     : IModificationCommandBatchFactory
 {
-    private const int RowsPerCommand = 500;
+    // Enough for the largest save in one command: checking out a full cart (Cart.MaxLines) writes about three events per line.
+    private const int RowsPerCommand = 5000;
 
     public ModificationCommandBatch Create() => new Batch(dependencies);
 

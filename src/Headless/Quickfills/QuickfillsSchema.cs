@@ -57,7 +57,7 @@ internal sealed class QuickfillsSchema : ISchemaContribution
             .ResolveAsync(async ctx =>
             {
                 var result = await AddFromQuickfillAsync(ctx);
-                return new CartPayload(result.Cart is null ? null : CartView.For(ctx, result.Cart), result.UserErrors);
+                return new CartPayload(CartView.Of(ctx, result), result.UserErrors);
             });
     }
 

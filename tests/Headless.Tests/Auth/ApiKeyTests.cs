@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Headless.Auth;
 using Headless.Data;
 using Headless.Events;
 using Headless.GraphQL;
@@ -140,6 +141,86 @@ public abstract class ApiKeyTests(DatabaseProvider provider, PostgresServer? pos
         Assert.Empty(again.UserErrorCodes());
         Assert.Equal(HeadlessApp.Now.AddMinutes(5), again.At("apiKey.revokedAt").GetDateTimeOffset());
         Assert.Equal(HttpStatusCode.OK, (await _t.Client.PostAsync(Viewer)).Status);
+    }
+
+    /// <summary>
+    /// Several instances share one database and no Redis: instance B revokes a key that instance A has just used. A
+    /// trusts its copy of the key row for less than a second by its clock (ApiKeyCache.Lifetime), never longer.
+    /// </summary>
+    [ProviderFact]
+    public async Task A_key_revoked_on_another_instance_fails_here_within_a_second()
+    {
+        var (key, id, _) = await CreateKeyAsync("READ", "Shared integration");
+        await using var b = HeadlessApp.On(App.Provider, App.ConnectionString);
+        var onA = ClientFor(key);
+        Assert.Equal(HttpStatusCode.OK, (await onA.PostAsync(Viewer)).Status);
+
+        var revoked = (await new GraphQLClient(b.CreateClient(), _t.ApiKey).DataAsync(Revoke, new { id })).GetProperty("apiKeyRevoke");
+        Assert.Empty(revoked.UserErrorCodes());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await new GraphQLClient(b.CreateClient(), key).PostAsync(Viewer)).Status);
+
+        App.Clock.Advance(ApiKeyCache.Lifetime - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(HttpStatusCode.OK, (await onA.PostAsync(Viewer)).Status);
+        App.Clock.Advance(TimeSpan.FromMilliseconds(1));
+        var after = await onA.PostAsync(Viewer);
+        Assert.Equal(HttpStatusCode.Unauthorized, after.Status);
+        Assert.Equal(["UNAUTHENTICATED"], after.ErrorCodes);
+        App.Clock.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await onA.PostAsync(Viewer)).Status);
+    }
+
+    /// <summary>Within the second a key is trusted, authenticating it sends no SQL command; after it, one lookup.</summary>
+    [ProviderFact]
+    public async Task A_key_used_within_the_last_second_costs_no_SQL_command()
+    {
+        var (key, _, _) = await CreateKeyAsync("READ");
+        var client = ClientFor(key);
+        const string typename = "{ __typename }";
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync(typename)).Status);
+
+        async Task<int> CommandsAsync()
+        {
+            App.Commands.Reset();
+            var r = await client.PostAsync(typename);
+            Assert.Equal(HttpStatusCode.OK, r.Status);
+            return App.Commands.Count;
+        }
+
+        Assert.Equal(0, await CommandsAsync());
+        App.Clock.Advance(ApiKeyCache.Lifetime - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(0, await CommandsAsync());
+        App.Clock.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(1, await CommandsAsync());
+        Assert.Equal(0, await CommandsAsync());
+
+        // A wrong secret with the key's prefix is never answered from the cache, and does not evict the key.
+        var wrong = key[..(ApiKey.KeyPrefix.Length + 9)] + new string('x', 43);
+        App.Commands.Reset();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await ClientFor(wrong).PostAsync(typename)).Status);
+        Assert.Equal(1, App.Commands.Count);
+        Assert.Equal(0, await CommandsAsync());
+    }
+
+    /// <summary>lastUsedAt is written by a request answered from the cache too, once its minute has passed.</summary>
+    [ProviderFact]
+    public async Task LastUsedAt_is_recorded_when_the_minute_passes_while_the_key_is_cached()
+    {
+        var (key, id, _) = await CreateKeyAsync("READ");
+        var client = ClientFor(key);
+        await client.DataAsync(Viewer);
+        App.Clock.Advance(TimeSpan.FromMilliseconds(59_500));
+        await client.DataAsync(Viewer);
+
+        App.Clock.Advance(TimeSpan.FromMilliseconds(700));
+        App.Commands.Reset();
+        await client.DataAsync("{ __typename }");
+        Assert.Equal(1, App.Commands.Count); // the conditional UPDATE, no lookup
+        App.Commands.Reset();
+        await client.DataAsync("{ __typename }");
+        Assert.Equal(0, App.Commands.Count);
+
+        var lastUsed = (await _t.Client.DataAsync("query($id: ID!) { node(id: $id) { ... on ApiKey { lastUsedAt } } }", new { id })).At("node.lastUsedAt").GetDateTimeOffset();
+        Assert.Equal(HeadlessApp.Now.AddMilliseconds(60_200), lastUsed);
     }
 
     [ProviderFact]

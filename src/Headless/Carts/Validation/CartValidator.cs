@@ -30,37 +30,49 @@ public interface IActiveFillSource
 }
 
 /// <summary>
-/// Runs every preflight rule over a whole cart. Data is read in a fixed number of queries (lines with
-/// what they point to, competing offerings, earlier fills); the rules then run in memory, line by line.
+/// Runs every preflight rule over a whole cart. Data is read in a fixed number of queries (lines with their patients,
+/// their prescribers, every offering of their products, earlier fills); the rules then run in memory, line by line.
 /// </summary>
 public sealed class CartValidator(TimeProvider clock, IEnumerable<IActiveFillSource> fillSources, Microsoft.Extensions.Options.IOptions<ValidationOptions> options)
 {
-    /// <summary>Validates the cart as it is now and stores the result with the version it saw; returns the cart as the rules saw it.</summary>
-    public async Task<CartSnapshot> ValidateAndSaveAsync(HeadlessDbContext db, Cart cart, CancellationToken ct)
+    /// <summary>
+    /// Loads the cart with this ID and, when it is open, validates it as it is now and stores the result with the
+    /// version it saw; returns the cart (null when there is none) and, when validated, the cart as the rules saw it.
+    /// </summary>
+    public async Task<(Cart? Cart, CartSnapshot? Snapshot)> ValidateAndSaveAsync(HeadlessDbContext db, long cartId, CancellationToken ct)
     {
-        var (validation, lines) = await RunAsync(db, cart, ct);
+        var loaded = await CartSnapshot.LoadAsync(db, cartId, ct);
+        if (loaded.Cart is not { IsOpen: true } cart)
+        {
+            return (loaded.Cart, null);
+        }
+
+        var validation = await EvaluateAsync(db, cart, loaded.Lines, loaded.Offerings, ct);
         db.CartValidations.Add(validation);
         await db.SaveChangesAsync(ct);
-        return CartSnapshot.From(cart, lines, validation);
+        return (cart, CartSnapshot.From(cart, loaded.Lines, validation));
     }
-
-    public async Task<CartValidation> ValidateAsync(HeadlessDbContext db, Cart cart, CancellationToken ct) =>
-        (await RunAsync(db, cart, ct)).Validation;
 
     /// <summary>Validates and also returns the lines as the rules saw them, for checkout to turn into order lines.</summary>
     public async Task<(CartValidation Validation, List<CartLine> Lines)> RunAsync(HeadlessDbContext db, Cart cart, CancellationToken ct)
     {
+        var (_, lines, offerings) = await CartSnapshot.LoadAsync(db, cart.Id, ct);
+        return (await EvaluateAsync(db, cart, lines, offerings, ct), lines);
+    }
+
+    /// <summary>Validates the cart as it is now without storing the result.</summary>
+    public async Task<CartValidation> ValidateAsync(HeadlessDbContext db, Cart cart, CancellationToken ct) =>
+        (await RunAsync(db, cart, ct)).Validation;
+
+    /// <summary>Validates a cart whose lines and offerings <see cref="CartSnapshot.LoadAsync"/> has just read, without storing the result.</summary>
+    public Task<CartValidation> ValidateAsync(HeadlessDbContext db, Cart cart, List<CartLine> lines, List<Offering> alternatives, CancellationToken ct) =>
+        EvaluateAsync(db, cart, lines, alternatives, ct);
+
+    private async Task<CartValidation> EvaluateAsync(HeadlessDbContext db, Cart cart, List<CartLine> lines, List<Offering> alternatives, CancellationToken ct)
+    {
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
-        var lines = await CartSnapshot.LoadLinesAsync(db, cart.Id, ct);
         var productIds = lines.Select(l => l.ProductId).Distinct().ToList();
         var patientIds = lines.Select(l => l.PatientId).Distinct().ToList();
-        var alternatives = productIds.Count == 0
-            ? []
-            : await db.Offerings.AsNoTracking()
-                .Include(o => o.Product).Include(o => o.Pharmacy).ThenInclude(p => p.ShipsTo)
-                .Where(o => productIds.Contains(o.ProductId))
-                .AsSplitQuery()
-                .ToListAsync(ct);
         var fills = new List<ActiveFill>();
         foreach (var source in fillSources)
         {
@@ -70,7 +82,7 @@ public sealed class CartValidator(TimeProvider clock, IEnumerable<IActiveFillSou
         var issues = Evaluate(lines, alternatives, fills, today, options.Value);
         var shares = CartPricing.ShippingShares(lines);
         var prices = lines.Select(l => new ValidatedPrice(l.Id, l.Offering.UnitPrice, shares[l.Id]));
-        return (new CartValidation(cart.OrganizationId, cart.Id, cart.Version, issues, clock.GetUtcNow(), prices), lines);
+        return new CartValidation(cart.OrganizationId, cart.Id, cart.Version, issues, clock.GetUtcNow(), prices);
     }
 
     /// <summary>The rules themselves: pure, in memory, over the whole cart at once.</summary>
