@@ -4,8 +4,8 @@ namespace Headless.Data;
 
 /// <summary>
 /// Ready only while the configured Redis answers a PING; always ready when none is configured (one instance). Above one
-/// instance, an instance cut off from Redis still works but learns of other instances' changes only by polling and
-/// shares no cost budgets, so a load balancer should prefer the others (README "Running several instances").
+/// instance, an instance cut off from Redis still serves, but its subscribers hear of other instances' commits only at
+/// the feed's poll interval, so a load balancer should prefer the others (README "Running several instances").
 /// </summary>
 internal sealed class RedisHealthCheck(RedisConnection redis) : IHealthCheck
 {
