@@ -55,8 +55,20 @@ internal sealed class BenchmarkHost : IAsyncDisposable
 
     public Cart Cart { get; private set; } = null!;
 
+    /// <summary>Global IDs of two offerings every seeded patient may order without an issue (Texas, in stock).</summary>
+    public IReadOnlyList<string> CleanOfferingIds { get; private set; } = [];
+
+    /// <summary>Global ID of the prescriber licensed in every seeded state, with a DEA number.</summary>
+    public string LicensedPrescriberId { get; private set; } = "";
+
     /// <summary>Starts a host and fills the clinic's cart with <paramref name="lines"/> lines (see <see cref="Seed"/>).</summary>
-    public static async Task<BenchmarkHost> StartAsync(int lines)
+    public static Task<BenchmarkHost> StartAsync(int lines) => StartAsync(lines, fillCart: true, stock: 5000);
+
+    /// <summary>
+    /// Starts a host with <paramref name="lines"/> patients; with <paramref name="fillCart"/>, the clinic's cart gets a
+    /// line per patient, a steady share of them with typical findings.
+    /// </summary>
+    public static async Task<BenchmarkHost> StartAsync(int lines, bool fillCart, int stock)
     {
         var directory = Path.Combine(Path.GetTempPath(), "headless-bench-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
@@ -70,22 +82,30 @@ internal sealed class BenchmarkHost : IAsyncDisposable
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddHeadless();
 
-        // The host is built, not started: migrations run here, the way DatabaseStartup runs them.
+        // The host is built, not started: migrations run here, the way DatabaseStartup runs them. No worker runs, so
+        // what is measured is the request alone (checkout's outbox messages wait, undelivered).
         var bench = new BenchmarkHost(directory, builder.Build());
         await using (var db = bench.Database.CreatePlatformContext())
         {
             await db.Database.MigrateAsync();
         }
 
-        var (organizationId, clinicId, inputs) = await Seed(bench.Database, lines);
-        bench.OrganizationId = organizationId;
-        bench.ClinicId = GlobalId.Encode("Clinic", clinicId);
+        var seeded = await Seed(bench.Database, lines, stock);
+        bench.OrganizationId = seeded.OrganizationId;
+        bench.ClinicId = GlobalId.Encode("Clinic", seeded.ClinicId);
+        bench.CleanOfferingIds = seeded.CleanOfferingIds.Select(id => GlobalId.Encode("Offering", id)).ToList();
+        bench.LicensedPrescriberId = GlobalId.Encode("Prescriber", seeded.LicensedPrescriberId);
+        if (!fillCart)
+        {
+            return bench;
+        }
+
         await bench.InTenantAsync(async services =>
         {
             var addLines = services.GetRequiredService<AddCartLinesHandler>();
-            for (var from = 0; from < inputs.Count; from += 200)
+            for (var from = 0; from < seeded.Lines.Count; from += 200)
             {
-                var result = await addLines.HandleAsync(new AddCartLines(clinicId, inputs.Skip(from).Take(200).ToList()), CancellationToken.None);
+                var result = await addLines.HandleAsync(new AddCartLines(seeded.ClinicId, seeded.Lines.Skip(from).Take(200).ToList()), CancellationToken.None);
                 bench.Cart = result.Cart ?? throw new InvalidOperationException("Filling the cart failed: " + string.Join("; ", result.UserErrors.Select(e => e.Message)));
             }
 
@@ -93,6 +113,41 @@ internal sealed class BenchmarkHost : IAsyncDisposable
         });
         return bench;
     }
+
+    /// <summary>A new clinic of the organization (its cart starts empty), as a global ID.</summary>
+    public async Task<string> AddClinicAsync()
+    {
+        await using var db = Database.CreatePlatformContext();
+        var clinic = new Clinic(OrganizationId, "Bench Clinic " + Guid.NewGuid().ToString("N")[..8], "1234567893", Address("TX", 0), null, RoutingPreference.Cheapest, DateTimeOffset.UtcNow);
+        db.Add(clinic);
+        await db.SaveChangesAsync();
+        return GlobalId.Encode("Clinic", clinic.Id);
+    }
+
+    /// <summary>New Texas patients with no order history (so a checkout of their lines meets no duplicate fill), as global IDs.</summary>
+    public async Task<IReadOnlyList<string>> AddPatientsAsync(int count)
+    {
+        await using var db = Database.CreatePlatformContext();
+        var batch = Guid.NewGuid().ToString("N")[..8];
+        var patients = Enumerable.Range(0, count)
+            .Select(i => new Patient(OrganizationId, $"F-{batch}-{i:0000}", $"Fresh{i:0000}", "Bench", new DateOnly(1980, 4, 12), Address("TX", i + 1), DateTimeOffset.UtcNow))
+            .ToList();
+        db.Patients.AddRange(patients);
+        await db.SaveChangesAsync();
+        return patients.Select(p => GlobalId.Encode("Patient", p.Id)).ToList();
+    }
+
+    /// <summary>cartLinesAdd's input: one complete, valid line per patient, alternating the clean offerings.</summary>
+    public object[] CleanLines(IReadOnlyList<string> patientIds) =>
+        [.. patientIds.Select((patientId, i) => new Dictionary<string, object?>
+        {
+            ["patientId"] = patientId,
+            ["offeringId"] = CleanOfferingIds[i % CleanOfferingIds.Count],
+            ["quantity"] = 1,
+            ["sig"] = GoodSig,
+            ["daysSupply"] = 28,
+            ["prescriberId"] = LicensedPrescriberId,
+        })];
 
     /// <summary>Runs <paramref name="work"/> in a request scope of the organization.</summary>
     public async Task<T> InTenantAsync<T>(Func<IServiceProvider, Task<T>> work)
@@ -117,6 +172,20 @@ internal sealed class BenchmarkHost : IAsyncDisposable
             return _serializer.Serialize(result);
         });
 
+    /// <summary>Executes a document and returns data.<paramref name="field"/>; a setup that fails stops the run with the answer.</summary>
+    public async Task<System.Text.Json.JsonElement> DataAsync(string document, Inputs variables, string field)
+    {
+        var json = await ExecuteAsync(document, variables);
+        using var parsed = System.Text.Json.JsonDocument.Parse(json);
+        if (parsed.RootElement.TryGetProperty("errors", out _) || !parsed.RootElement.TryGetProperty("data", out var data)
+            || data.ValueKind != System.Text.Json.JsonValueKind.Object || !data.TryGetProperty(field, out var value))
+        {
+            throw new InvalidOperationException($"{field} failed: {json[..Math.Min(json.Length, 2000)]}");
+        }
+
+        return value.Clone();
+    }
+
     public async ValueTask DisposeAsync()
     {
         _host.Dispose();
@@ -140,7 +209,7 @@ internal sealed class BenchmarkHost : IAsyncDisposable
     /// findings (missing or incomplete directions, a prescriber without DEA on a controlled product, an
     /// out-of-state patient), so every rule does real work.
     /// </summary>
-    private static async Task<(long OrganizationId, long ClinicId, IReadOnlyList<NewCartLine> Lines)> Seed(HeadlessDatabase database, int lineCount)
+    private static async Task<Seeded> Seed(HeadlessDatabase database, int lineCount, int stock)
     {
         var now = DateTimeOffset.UtcNow;
         await using var db = database.CreatePlatformContext();
@@ -160,7 +229,7 @@ internal sealed class BenchmarkHost : IAsyncDisposable
         db.Patients.AddRange(patients);
         await db.SaveChangesAsync();
 
-        var catalog = new CatalogBuilder(stock: 5000);
+        var catalog = new CatalogBuilder(stock);
         Offering[] offerings = [catalog.SemaWest(), catalog.SemaEast(), catalog.TestoEast(), catalog.SermorelinSlow()];
         await catalog.SaveAsync(database);
 
@@ -176,8 +245,10 @@ internal sealed class BenchmarkHost : IAsyncDisposable
             DaysSupply = 28,
             PrescriberId = (i % 9 == 2 ? noDea : licensed).Id,
         }).ToList();
-        return (org.Id, clinic.Id, lines);
+        return new Seeded(org.Id, clinic.Id, lines, [offerings[1].Id, offerings[2].Id], licensed.Id);
     }
+
+    private sealed record Seeded(long OrganizationId, long ClinicId, IReadOnlyList<NewCartLine> Lines, IReadOnlyList<long> CleanOfferingIds, long LicensedPrescriberId);
 
     private static Address Address(string state, int number) => new()
     {

@@ -42,8 +42,11 @@ public sealed class GraphQLOptions
     [Range(1, 256)]
     public int MaxParallelResolvers { get; set; } = 8;
 
-    /// <summary>Introspection queries are answered. Off by default outside Development.</summary>
-    public bool? EnableIntrospection { get; set; }
+    /// <summary>
+    /// Introspection queries are answered for authenticated credentials (the default: IDEs such as GraphiQL load the
+    /// schema with the caller's own key or token). False refuses them for everyone.
+    /// </summary>
+    public bool EnableIntrospection { get; set; } = true;
 
     /// <summary>Resolver exception details (messages, stack traces) in responses. Development only.</summary>
     public bool ExposeExceptionDetails { get; set; }

@@ -54,31 +54,32 @@ public static class GraphQLServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Introspection (and with it "Did you mean" suggestions) is on when configured, else in Development only.</summary>
-    internal static bool IntrospectionEnabled(this GraphQLOptions options, IHostEnvironment environment) =>
-        options.EnableIntrospection ?? environment.IsDevelopment();
 }
 
-/// <summary>Refuses introspection unless it is enabled (by default only in Development).</summary>
-internal sealed class IntrospectionGate(IOptions<GraphQLOptions> options, IHostEnvironment environment) : ValidationRuleBase
+/// <summary>
+/// Answers introspection only when it is enabled and the caller is authenticated. Every GraphQL request is
+/// authenticated before it gets here (anonymous ones are answered 401 by the transport); the second check keeps that
+/// true should a path without authentication ever reach the executer.
+/// </summary>
+internal sealed class IntrospectionGate(IOptions<GraphQLOptions> options) : ValidationRuleBase
 {
     private readonly NoIntrospectionValidationRule _rule = NoIntrospectionValidationRule.Instance;
 
     public override ValueTask<INodeVisitor?> GetPreNodeVisitorAsync(ValidationContext context) =>
-        options.Value.IntrospectionEnabled(environment) ? default : _rule.GetPreNodeVisitorAsync(context);
+        options.Value.EnableIntrospection && context.User?.Identity?.IsAuthenticated == true ? default : _rule.GetPreNodeVisitorAsync(context);
 }
 
 /// <summary>
 /// Error serialization: exception details only when configured, and no "Did you mean ...?" suggestions while
 /// introspection is off, since they would let a client rebuild the schema one typo at a time.
 /// </summary>
-internal sealed class HeadlessErrorInfoProvider(IOptions<GraphQLOptions> options, IHostEnvironment environment)
+internal sealed class HeadlessErrorInfoProvider(IOptions<GraphQLOptions> options)
     : ErrorInfoProvider(new ErrorInfoProviderOptions { ExposeExceptionDetails = options.Value.ExposeExceptionDetails })
 {
     public override ErrorInfo GetInfo(ExecutionError executionError)
     {
         var info = base.GetInfo(executionError);
-        if (!options.Value.IntrospectionEnabled(environment) && info.Message.IndexOf(" Did you mean", StringComparison.Ordinal) is var at and >= 0)
+        if (!options.Value.EnableIntrospection && info.Message.IndexOf(" Did you mean", StringComparison.Ordinal) is var at and >= 0)
         {
             info.Message = info.Message[..at];
         }

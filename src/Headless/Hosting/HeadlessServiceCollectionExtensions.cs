@@ -42,6 +42,7 @@ public static class HeadlessServiceCollectionExtensions
         services.AddHostedService<DatabaseStartup>();
         services.AddTelemetry();
         services.AddHttpSecurity();
+        services.AddCrossOriginPolicy();
         services.AddHostedService<DatabaseTlsWarning>();
         services.AddHeadlessRateLimits();
         services.AddData();
@@ -77,6 +78,7 @@ public static class HeadlessServiceCollectionExtensions
     public static WebApplication MapHeadless(this WebApplication app)
     {
         app.UseHttpSecurity();
+        app.UseCrossOriginPolicy();
         app.UseFailedAuthenticationThrottle();
         app.UseAuthentication();
         app.UseRateLimiter();

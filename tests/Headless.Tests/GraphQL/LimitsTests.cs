@@ -81,23 +81,157 @@ public sealed class LimitsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Introspection_is_off_outside_development()
+    public async Task Introspection_is_answered_for_an_authenticated_credential_by_default()
     {
-        var schema = await _t.Client.PostAsync("{ __schema { types { name } } }");
-        var type = await _t.Client.PostAsync("{ __type(name: \"Patient\") { name } }");
+        var schema = await _t.Client.DataAsync("{ __schema { queryType { name } mutationType { name } subscriptionType { name } } }");
+        var type = await _t.Client.DataAsync("{ __type(name: \"Patient\") { name } }");
 
-        Assert.Equal(HttpStatusCode.UnprocessableEntity, schema.Status);
-        Assert.Equal(HttpStatusCode.UnprocessableEntity, type.Status);
+        Assert.Equal("Query", schema.At("__schema.queryType.name").GetString());
+        Assert.Equal("Subscription", schema.At("__schema.subscriptionType.name").GetString());
+        Assert.Equal("Patient", type.At("__type.name").GetString());
     }
 
     [Fact]
-    public async Task Introspection_can_be_enabled_by_configuration()
+    public async Task The_introspection_query_graphiql_sends_fits_the_default_limits()
     {
-        await using var app = HeadlessApp.Sqlite(new Dictionary<string, string?> { ["Headless:GraphQL:EnableIntrospection"] = "true" });
-        var t = await app.CreateTenantAsync("Introspecting Org");
+        await using var app = HeadlessApp.Sqlite();
+        var t = await app.CreateTenantAsync("Explorer Org");
 
-        var data = await t.Client.DataAsync("{ __type(name: \"Patient\") { name } }");
+        var data = await t.Client.DataAsync(GraphiQLIntrospectionQuery);
 
-        Assert.Equal("Patient", data.At("__type.name").GetString());
+        Assert.Equal("Query", data.At("__schema.queryType.name").GetString());
+        Assert.Contains(data.At("__schema.types").EnumerateArray(), type => type.GetProperty("name").GetString() == "CartLine");
+    }
+
+    /// <summary>graphql-js 16 getIntrospectionQuery() with its default options, as GraphiQL sends it.</summary>
+    private const string GraphiQLIntrospectionQuery = """
+            query IntrospectionQuery {
+              __schema {
+
+                queryType { name kind }
+                mutationType { name kind }
+                subscriptionType { name kind }
+                types {
+                  ...FullType
+                }
+                directives {
+                  name
+                  description
+
+                  locations
+                  args {
+                    ...InputValue
+                  }
+                }
+              }
+            }
+
+            fragment FullType on __Type {
+              kind
+              name
+              description
+
+
+              fields(includeDeprecated: true) {
+                name
+                description
+                args {
+                  ...InputValue
+                }
+                type {
+                  ...TypeRef
+                }
+                isDeprecated
+                deprecationReason
+              }
+              inputFields {
+                ...InputValue
+              }
+              interfaces {
+                ...TypeRef
+              }
+              enumValues(includeDeprecated: true) {
+                name
+                description
+                isDeprecated
+                deprecationReason
+              }
+              possibleTypes {
+                ...TypeRef
+              }
+            }
+
+            fragment InputValue on __InputValue {
+              name
+              description
+              type { ...TypeRef }
+              defaultValue
+
+
+            }
+
+            fragment TypeRef on __Type {
+              kind
+              name
+              ofType {
+                kind
+                name
+                ofType {
+                  kind
+                  name
+                  ofType {
+                    kind
+                    name
+                    ofType {
+                      kind
+                      name
+                      ofType {
+                        kind
+                        name
+                        ofType {
+                          kind
+                          name
+                          ofType {
+                            kind
+                            name
+                            ofType {
+                              kind
+                              name
+                              ofType {
+                                kind
+                                name
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+
+        """;
+
+    [Fact]
+    public async Task Introspection_without_a_credential_is_refused_like_any_request()
+    {
+        var r = await _app.AnonymousClient().PostAsync("{ __schema { types { name } } }");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, r.Status);
+        Assert.Equal(["UNAUTHENTICATED"], r.ErrorCodes);
+    }
+
+    [Fact]
+    public async Task Introspection_can_be_turned_off_by_configuration()
+    {
+        await using var app = HeadlessApp.Sqlite(new Dictionary<string, string?> { ["Headless:GraphQL:EnableIntrospection"] = "false" });
+        var t = await app.CreateTenantAsync("Closed Org");
+
+        var schema = await t.Client.PostAsync("{ __schema { types { name } } }");
+        var type = await t.Client.PostAsync("{ __type(name: \"Patient\") { name } }");
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, schema.Status);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, type.Status);
     }
 }

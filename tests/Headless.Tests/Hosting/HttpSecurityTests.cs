@@ -127,8 +127,8 @@ public sealed class HttpSecurityTests
     [Fact]
     public async Task Without_introspection_errors_make_no_did_you_mean_suggestions()
     {
-        await using var off = HeadlessApp.Sqlite();
-        await using var on = HeadlessApp.Sqlite(new Dictionary<string, string?> { ["Headless:GraphQL:EnableIntrospection"] = "true" });
+        await using var off = HeadlessApp.Sqlite(new Dictionary<string, string?> { ["Headless:GraphQL:EnableIntrospection"] = "false" });
+        await using var on = HeadlessApp.Sqlite();
         const string typo = "{ viewer { organizaton { name } } }";
 
         var hidden = await (await off.CreateTenantAsync("Quiet Org")).Client.PostAsync(typo);
