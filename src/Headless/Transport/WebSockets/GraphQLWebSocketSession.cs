@@ -633,7 +633,9 @@ internal sealed class GraphQLWebSocketSession : IAsyncDisposable
         public void Attach(IDisposable subscription, HeadlessMetrics metrics)
         {
             metrics.OpenSubscriptions.Add(1);
-            Volatile.Write(ref _countedOpen, metrics);
+
+            // A full fence (not a volatile write) before reading _stopped, so this and Stop cannot both miss each other.
+            Interlocked.Exchange(ref _countedOpen, metrics);
             if (Interlocked.CompareExchange(ref _subscription, subscription, null) is not null || Volatile.Read(ref _stopped) == 1)
             {
                 subscription.Dispose();
