@@ -15,7 +15,9 @@ public static class DataServiceCollectionExtensions
 
         // For code that runs serially within one scope (mutations, background work): one context per scope.
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<HeadlessDbContext>>().CreateDbContext());
-        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])
+            .AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);
         return services;
     }
 }

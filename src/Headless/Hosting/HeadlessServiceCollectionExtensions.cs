@@ -23,6 +23,7 @@ using Headless.Quickfills;
 using Headless.RateLimiting;
 using Headless.Secrets;
 using Headless.Support;
+using Headless.Telemetry;
 using Headless.Tracking;
 using Headless.Transport;
 using Headless.Webhooks;
@@ -39,6 +40,7 @@ public static class HeadlessServiceCollectionExtensions
         // First of the hosted services (they start in order): the schema is migrated before any other starts, e.g. Data
         // Protection's own, which loads the key ring from its table.
         services.AddHostedService<DatabaseStartup>();
+        services.AddTelemetry();
         services.AddHttpSecurity();
         services.AddCrossOriginPolicy();
         services.AddHostedService<DatabaseTlsWarning>();

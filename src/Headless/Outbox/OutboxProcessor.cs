@@ -1,5 +1,7 @@
 using System.Data.Common;
+using System.Diagnostics;
 using Headless.Data;
+using Headless.Shared;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
@@ -191,6 +193,14 @@ public sealed class OutboxProcessor(
     /// <summary>Calls the handler and records the outcome. False when shutdown cancelled the call (nothing recorded).</summary>
     private async Task<bool> DeliverAsync(OutboxMessage message, string workerId, OutboxOptions o, CancellationToken ct)
     {
+        // One span per handling, parent of the handler's own calls (EF Core, HTTP to partners and CRMs). Kind, id and
+        // attempt only: the payload may hold PHI.
+        using var activity = HeadlessTelemetry.ActivitySource.HasListeners()
+            ? HeadlessTelemetry.ActivitySource.StartActivity($"outbox {message.Kind}", ActivityKind.Consumer)
+            : null;
+        activity?.SetTag("headless.outbox.kind", message.Kind);
+        activity?.SetTag("headless.outbox.message_id", message.Id);
+        activity?.SetTag("headless.outbox.attempt", message.Attempts + 1);
         string? error;
         DateTimeOffset? rescheduleAt = null;
         try
@@ -216,6 +226,7 @@ public sealed class OutboxProcessor(
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
+            activity?.SetTag("headless.outbox.outcome", "released");
             return false;
         }
         catch (OutboxRescheduleException ex)
@@ -244,6 +255,17 @@ public sealed class OutboxProcessor(
         else
         {
             message.Fail(error, BackOff(message.Attempts + 1, o, Random.Shared.NextDouble()), o.MaxAttempts, now);
+        }
+
+        if (activity is not null)
+        {
+            activity.SetTag("headless.outbox.outcome", rescheduleAt is not null ? "rescheduled" : message.Status.ToString().ToLowerInvariant());
+            if (error is not null && rescheduleAt is null)
+            {
+                // The error is an exception type name or a fixed reason, never a message.
+                activity.SetTag("error.type", error);
+                activity.SetStatus(ActivityStatusCode.Error);
+            }
         }
 
         await RecordAsync(message, workerId, rescheduled: rescheduleAt is not null);

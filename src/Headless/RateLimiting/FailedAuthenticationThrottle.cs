@@ -1,5 +1,6 @@
 using System.Net;
 using System.Threading.RateLimiting;
+using Headless.Shared;
 using Microsoft.Extensions.Options;
 
 namespace Headless.RateLimiting;
@@ -46,7 +47,7 @@ internal sealed class FailedAuthenticationThrottle : IAsyncDisposable
             if (!allowed.IsAcquired)
             {
                 var retryAfter = allowed.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
-                await ThrottledResponse.WriteAsync(context, retryAfter, "Too many failed authentication attempts from this address.", context.RequestAborted);
+                await ThrottledResponse.WriteAsync(context, retryAfter, "Too many failed authentication attempts from this address.", HeadlessMetrics.FailedAuthenticationLimit, context.RequestAborted);
                 return;
             }
         }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Headless.Auth;
+using Headless.Shared;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -17,6 +18,7 @@ public static class RateLimitingServiceCollectionExtensions
     public static IServiceCollection AddHeadlessRateLimits(this IServiceCollection services)
     {
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        HeadlessMetrics.Register(services);
         services.AddSingleton<CostBudget>();
         services.AddSingleton<FailedAuthenticationThrottle>();
         services.AddRateLimiter(_ => { });
@@ -45,6 +47,7 @@ public static class RateLimitingServiceCollectionExtensions
                 rejected.HttpContext,
                 rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1),
                 "Too many requests for this credential.",
+                HeadlessMetrics.RequestLimit,
                 cancellationToken));
         });
         return services;

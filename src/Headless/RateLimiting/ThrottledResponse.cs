@@ -1,13 +1,16 @@
 using System.Globalization;
 using System.Text.Json;
+using Headless.Shared;
 
 namespace Headless.RateLimiting;
 
 /// <summary>The 429 answer of the request limits: Retry-After and a GraphQL-shaped error with code THROTTLED.</summary>
 internal static class ThrottledResponse
 {
-    public static async Task WriteAsync(HttpContext context, TimeSpan retryAfter, string message, CancellationToken cancellationToken)
+    /// <param name="limit">Which limit refused, for the refusal counter (a <see cref="HeadlessMetrics"/> limit name).</param>
+    public static async Task WriteAsync(HttpContext context, TimeSpan retryAfter, string message, string limit, CancellationToken cancellationToken)
     {
+        context.RequestServices.GetService<HeadlessMetrics>()?.RateLimitRefused(limit);
         var seconds = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds));
         context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);

@@ -1,4 +1,5 @@
 using GraphQL;
+using Headless.Shared;
 using Headless.Transport.WebSockets;
 
 namespace Headless.Transport;
@@ -8,6 +9,7 @@ public static class TransportServiceCollectionExtensions
     public static IServiceCollection AddTransport(this IServiceCollection services)
     {
         services.AddSingleton<GraphQLHttpEndpoint>();
+        HeadlessMetrics.Register(services);
         services.AddOptions<GraphQLWebSocketOptions>().BindConfiguration(GraphQLWebSocketOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<WebSocketAuthenticator>();
         services.AddSingleton<GraphQLWebSocketServices>();

@@ -5,6 +5,7 @@ using Headless.Data;
 using Headless.Events;
 using Headless.Outbox;
 using Headless.Secrets;
+using Headless.Shared;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -26,6 +27,7 @@ internal sealed class WebhookSender(
     SecretProtector secrets,
     WebhookPayloadQueries payloadQueries,
     IOptions<WebhooksOptions> options,
+    HeadlessMetrics metrics,
     TimeProvider clock,
     ILogger<WebhookSender> logger) : IOutboxHandler
 {
@@ -87,6 +89,11 @@ internal sealed class WebhookSender(
 
         var trigger = delivery.NextTrigger;
         var outcome = await AttemptAsync(db, delivery, endpoint, now, ct);
+        if (outcome.Error is { } failed)
+        {
+            metrics.WebhookDeliveryFailed(failed.ToString());
+        }
+
         var o = options.Value;
         var finished = clock.GetUtcNow();
         db.Add(new WebhookDeliveryAttempt(delivery.OrganizationId, delivery.Id, delivery.AttemptCount + 1, now, trigger, outcome.StatusCode, outcome.DurationMs, outcome.Error, outcome.ResponseBody));

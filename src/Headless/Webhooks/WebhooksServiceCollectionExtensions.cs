@@ -1,5 +1,6 @@
 using Headless.GraphQL;
 using Headless.Outbox;
+using Headless.Shared;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -15,6 +16,7 @@ public static class WebhooksServiceCollectionExtensions
     {
         services.AddOptions<WebhooksOptions>().BindConfiguration(WebhooksOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOutbox();
+        HeadlessMetrics.Register(services);
         services.AddSingleton<IWebhookDnsResolver, SystemDnsResolver>();
         services.AddSingleton<WebhookDestinations>();
         services.AddSingleton<WebhookPayloadQueries>();

@@ -16,6 +16,7 @@ using Headless.Auth;
 using Headless.Data;
 using Headless.GraphQL;
 using Headless.RateLimiting;
+using Headless.Shared;
 using Microsoft.AspNetCore.RateLimiting;
 
 namespace Headless.Transport.WebSockets;
@@ -306,6 +307,7 @@ internal sealed class GraphQLWebSocketSession : IAsyncDisposable
 
         if (_services.AcquireRequest(user) is { } throttled)
         {
+            _services.Metrics.RateLimitRefused(HeadlessMetrics.RequestLimit);
             Finish(operation);
             var error = new ExecutionError("Too many requests for this credential.") { Code = "THROTTLED" };
             error.Extensions = new Dictionary<string, object?> { ["retryAfterSeconds"] = GraphQLHttpEndpoint.RetryAfterSeconds(throttled) };
@@ -411,7 +413,7 @@ internal sealed class GraphQLWebSocketSession : IAsyncDisposable
         if (result.Streams is { Count: 1 } streams)
         {
             var observer = new StreamObserver(this, operation);
-            operation.Attach(streams.Values.Single().Subscribe(observer));
+            operation.Attach(streams.Values.Single().Subscribe(observer), _services.Metrics);
             return;
         }
 
@@ -610,6 +612,7 @@ internal sealed class GraphQLWebSocketSession : IAsyncDisposable
     {
         private readonly CancellationTokenSource _stop;
         private IDisposable? _subscription;
+        private HeadlessMetrics? _countedOpen;
         private int _stopped;
 
         public Operation(string id, CancellationToken connection)
@@ -626,13 +629,22 @@ internal sealed class GraphQLWebSocketSession : IAsyncDisposable
 
         public Task? Execution { get; set; }
 
-        public void Attach(IDisposable subscription)
+        /// <summary>The subscription is streaming: counted as open until the operation stops, whichever of the two runs first.</summary>
+        public void Attach(IDisposable subscription, HeadlessMetrics metrics)
         {
+            metrics.OpenSubscriptions.Add(1);
+
+            // A full fence (not a volatile write) before reading _stopped, so this and Stop cannot both miss each other.
+            Interlocked.Exchange(ref _countedOpen, metrics);
             if (Interlocked.CompareExchange(ref _subscription, subscription, null) is not null || Volatile.Read(ref _stopped) == 1)
             {
                 subscription.Dispose();
+                UncountOpen();
             }
         }
+
+        // Exchange: Stop and a late Attach may both get here; only one takes the count back.
+        private void UncountOpen() => Interlocked.Exchange(ref _countedOpen, null)?.OpenSubscriptions.Add(-1);
 
         public void Stop()
         {
@@ -646,6 +658,7 @@ internal sealed class GraphQLWebSocketSession : IAsyncDisposable
             // Disposing unlinks it from the connection's token, so a long connection does not keep every operation.
             _stop.Dispose();
             Interlocked.Exchange(ref _subscription, null)?.Dispose();
+            UncountOpen();
         }
     }
 }
@@ -661,9 +674,12 @@ internal sealed class GraphQLWebSocketServices(
     Microsoft.Extensions.Options.IOptions<GraphQLWebSocketOptions> options,
     Microsoft.Extensions.Options.IOptions<GraphQLOptions> graphQLOptions,
     Microsoft.Extensions.Options.IOptions<RateLimiterOptions> rateLimits,
+    HeadlessMetrics metrics,
     TimeProvider clock,
     ILogger<GraphQLWebSocketSession> logger)
 {
+    public HeadlessMetrics Metrics { get; } = metrics;
+
     public ILogger Logger { get; } = logger;
 
     public IDocumentExecuter Executer { get; } = executer;
