@@ -10,9 +10,11 @@ namespace Headless.Data;
 /// every other database failure keeps an Error entry. EF's own entries for these two events are moved to
 /// Debug and this interceptor writes them again at the right level. The entry names the failure's exception
 /// type, the provider's error code and, for a command, the SQL text (never parameter values: sensitive data
-/// logging stays off), but not the exception's message, which can quote a refused value.
+/// logging stays off), but not the exception's message, which can quote a refused value. A commit or rollback that
+/// failed is treated the same way, and one that failed because its work was cancelled (an outbox handler past its
+/// timeout, a client that went away) is not a database error either.
 /// </summary>
-internal sealed class DatabaseErrorLog(ILogger logger) : DbCommandInterceptor, ISaveChangesInterceptor
+internal sealed class DatabaseErrorLog(ILogger logger) : DbCommandInterceptor, ISaveChangesInterceptor, IDbTransactionInterceptor
 {
     public static readonly (EventId, LogLevel)[] Downgraded =
     [
@@ -21,7 +23,40 @@ internal sealed class DatabaseErrorLog(ILogger logger) : DbCommandInterceptor, I
 
         // The failed command behind a failed query is logged above; EF's entry would repeat it with its message.
         (CoreEventId.QueryIterationFailed, LogLevel.Debug),
+        (RelationalEventId.TransactionError, LogLevel.Debug),
     ];
+
+    /// <summary>Debug for a transaction that lost a race or whose work was cancelled; Error for anything else.</summary>
+    internal static LogLevel TransactionFailureLevel(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is OperationCanceledException)
+            {
+                return LogLevel.Debug;
+            }
+        }
+
+        return Contention.IsContention(exception) ? LogLevel.Debug : LogLevel.Error;
+    }
+
+    public void TransactionFailed(DbTransaction transaction, TransactionErrorEventData eventData) => WriteTransaction(eventData);
+
+    public Task TransactionFailedAsync(DbTransaction transaction, TransactionErrorEventData eventData, CancellationToken cancellationToken = default)
+    {
+        WriteTransaction(eventData);
+        return Task.CompletedTask;
+    }
+
+    private void WriteTransaction(TransactionErrorEventData eventData)
+    {
+        var level = TransactionFailureLevel(eventData.Exception);
+        if (logger.IsEnabled(level))
+        {
+            var cause = Innermost(eventData.Exception);
+            logger.Log(level, "A transaction {Action} failed: {ExceptionType} {ErrorCode}", eventData.Action, cause.GetType().Name, ErrorCode(cause));
+        }
+    }
 
     public override void CommandFailed(DbCommand command, CommandErrorEventData eventData) => Write(eventData.Exception, command.CommandText);
 
@@ -49,13 +84,7 @@ internal sealed class DatabaseErrorLog(ILogger logger) : DbCommandInterceptor, I
 
         // The type and the provider's error code only: a database error's message can quote a value it refused.
         var cause = Innermost(exception);
-        var code = cause switch
-        {
-            Npgsql.PostgresException pg => pg.SqlState,
-            Microsoft.Data.Sqlite.SqliteException sqlite => sqlite.SqliteExtendedErrorCode.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            Microsoft.Data.SqlClient.SqlException sql2 => sql2.Number.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            _ => null,
-        };
+        var code = ErrorCode(cause);
         if (sql is null)
         {
             logger.Log(level, "Saving changes failed: {ExceptionType} {ErrorCode}", cause.GetType().Name, code);
@@ -65,6 +94,14 @@ internal sealed class DatabaseErrorLog(ILogger logger) : DbCommandInterceptor, I
             logger.Log(level, "A database command failed: {ExceptionType} {ErrorCode}\n{Sql}", cause.GetType().Name, code, sql);
         }
     }
+
+    private static string? ErrorCode(Exception cause) => cause switch
+    {
+        Npgsql.PostgresException pg => pg.SqlState,
+        Microsoft.Data.Sqlite.SqliteException sqlite => sqlite.SqliteExtendedErrorCode.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        Microsoft.Data.SqlClient.SqlException sql2 => sql2.Number.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        _ => null,
+    };
 
     private static Exception Innermost(Exception exception)
     {

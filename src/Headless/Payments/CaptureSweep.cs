@@ -9,8 +9,15 @@ internal sealed class CaptureSweep(PaymentSettlement settlement, Microsoft.Exten
             options.Value.CaptureSweepInterval,
             clock,
             SweepOnceAsync,
-            ex => logger.LogError("Capture sweep failed: {ExceptionType}", ex.GetType().Name),
+            ex => LogFailure(logger, ex),
             stoppingToken);
+
+    /// <summary>
+    /// A sweep that lost a race is not an error: with several instances it locks an order's lines while a pharmacy callback
+    /// or another instance's settlement does too (a deadlock, a lock timeout), and the next sweep picks the order up again.
+    /// </summary>
+    internal static void LogFailure(ILogger logger, Exception exception) =>
+        logger.Log(Data.Contention.IsContention(exception) ? LogLevel.Debug : LogLevel.Error, "Capture sweep failed: {ExceptionType}", exception.GetType().Name);
 
     public async Task SweepOnceAsync(CancellationToken ct)
     {

@@ -7,7 +7,10 @@ namespace Headless.Payments;
 /// The gateway used when no Stripe key is configured. It behaves like Stripe's test mode for the calls the
 /// service makes: payment method tokens decide the outcome (pm_card_visa and pm_card_mastercard succeed,
 /// pm_card_chargeDeclined and pm_card_insufficientFunds decline), amounts are checked, and every call is
-/// idempotent on its key. State lives in memory: a sandbox, not a ledger.
+/// idempotent on its key. State lives in memory: a sandbox, not a ledger. An approved PaymentIntent's id is derived from
+/// the authorization's idempotency key and carries the authorized amount, so the instances of a deployment agree on it:
+/// the capture runs on whichever instance a pharmacy's deciding callback reaches, and an instance that has not seen the
+/// intent rebuilds it from its id (authorized, not yet captured; for a refund, captured in full).
 /// </summary>
 public sealed class SandboxPaymentGateway : IPaymentGateway
 {
@@ -68,13 +71,14 @@ public sealed class SandboxPaymentGateway : IPaymentGateway
             return new AuthorizationResult(false, null, customer, "payment_method_invalid", "The payment method is unknown. In the sandbox use pm_card_visa (or pm_card_chargeDeclined to test a decline).");
         }
 
-        _intents[id] = new Intent(request.Amount, "requires_capture");
-        return new AuthorizationResult(true, id, customer, null, null);
+        var approved = ApprovedIntentId(request.IdempotencyKey, request.Amount);
+        _intents[approved] = new Intent(request.Amount, "requires_capture");
+        return new AuthorizationResult(true, approved, customer, null, null);
     }
 
     private GatewayResult Capture(CaptureRequest request)
     {
-        if (!_intents.TryGetValue(request.PaymentIntentId, out var intent) || intent.Status != "requires_capture")
+        if (Find(request.PaymentIntentId, "requires_capture") is not { Status: "requires_capture" } intent)
         {
             return new GatewayResult(false, "The payment cannot be captured.");
         }
@@ -90,7 +94,7 @@ public sealed class SandboxPaymentGateway : IPaymentGateway
 
     private GatewayResult Cancel(CancelRequest request)
     {
-        if (!_intents.TryGetValue(request.PaymentIntentId, out var intent) || intent.Status is "succeeded" or "canceled")
+        if (Find(request.PaymentIntentId, "requires_capture") is not { Status: not ("succeeded" or "canceled") } intent)
         {
             return new GatewayResult(false, "The payment cannot be canceled.");
         }
@@ -101,7 +105,7 @@ public sealed class SandboxPaymentGateway : IPaymentGateway
 
     private RefundResult Refund(RefundRequest request)
     {
-        if (!_intents.TryGetValue(request.PaymentIntentId, out var intent) || intent.Status != "succeeded")
+        if (Find(request.PaymentIntentId, "succeeded") is not { Status: "succeeded" } intent)
         {
             return new RefundResult(false, null, "Only a captured payment can be refunded.");
         }
@@ -113,6 +117,33 @@ public sealed class SandboxPaymentGateway : IPaymentGateway
 
         _intents[request.PaymentIntentId] = intent with { Refunded = intent.Refunded + request.Amount };
         return new RefundResult(true, "re_sandbox_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)), null);
+    }
+
+    private const string ApprovedPrefix = "pi_sandbox_";
+
+    private static string ApprovedIntentId(string idempotencyKey, long amount) =>
+        $"{ApprovedPrefix}{Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(idempotencyKey)))[..24]}_{amount}";
+
+    /// <summary>
+    /// This instance's record of an intent or, for an approved intent another instance authorized, the intent rebuilt from
+    /// its id in the state the caller needs: authorized and uncaptured, or (<paramref name="assumed"/> "succeeded") captured in full.
+    /// </summary>
+    private Intent? Find(string id, string assumed)
+    {
+        if (_intents.TryGetValue(id, out var intent))
+        {
+            return intent;
+        }
+
+        var amountAt = id.LastIndexOf('_');
+        if (!id.StartsWith(ApprovedPrefix, StringComparison.Ordinal) || amountAt < ApprovedPrefix.Length
+            || !long.TryParse(id.AsSpan(amountAt + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var authorized)
+            || authorized <= 0)
+        {
+            return null;
+        }
+
+        return _intents.GetOrAdd(id, new Intent(authorized, assumed, assumed == "succeeded" ? authorized : 0));
     }
 
     private sealed record Intent(long Authorized, string Status, long Captured = 0, long Refunded = 0);
