@@ -110,7 +110,9 @@ public static class OrderSearch
     /// </summary>
     private static async Task<List<long>?> MatchingPatientsAsync(HeadlessDbContext db, IReadOnlyList<string> terms, CancellationToken ct)
     {
-        var ids = await NameMatches(db, terms).Select(p => p.Id).Take(PatientsFirstLimit + 1).ToListAsync(ct);
+        // Which 501 rows a broad search returns does not matter (only their count does), but a limit without an order
+        // makes EF Core warn on every search; ordering by the key costs a top-N sort of integers.
+        var ids = await NameMatches(db, terms).Select(p => p.Id).OrderBy(id => id).Take(PatientsFirstLimit + 1).ToListAsync(ct);
         return ids.Count > PatientsFirstLimit ? null : ids;
     }
 

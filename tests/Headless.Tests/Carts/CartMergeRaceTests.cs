@@ -100,8 +100,18 @@ public abstract class CartMergeRaceTests(DatabaseProvider provider, PostgresServ
             return Task.CompletedTask;
         }
 
-        private static bool IsCartLinesRead(string sql) =>
-            sql.TrimStart().StartsWith("SELECT", StringComparison.OrdinalIgnoreCase) && sql.Contains("FROM \"CartLines\"", StringComparison.Ordinal);
+        /// <summary>
+        /// The read of the cart's lines themselves: a SELECT whose outer FROM is CartLines. The reference reads before it
+        /// mention CartLines only in subqueries (the patients, prescribers and offerings the cart's lines point to);
+        /// holding one of those would let the first request write before the second had read the lines.
+        /// </summary>
+        private static bool IsCartLinesRead(string sql)
+        {
+            var from = sql.IndexOf("FROM \"", StringComparison.Ordinal);
+            return sql.TrimStart().StartsWith("SELECT", StringComparison.OrdinalIgnoreCase) && from >= 0
+                && sql.AsSpan(from).StartsWith("FROM \"CartLines\"", StringComparison.Ordinal)
+                && !sql[..from].Contains("(SELECT", StringComparison.OrdinalIgnoreCase);
+        }
 
         private sealed class Round(int participants)
         {
