@@ -172,6 +172,41 @@ internal sealed class BenchmarkHost : IAsyncDisposable
             return _serializer.Serialize(result);
         });
 
+    /// <summary>
+    /// A cart of <see cref="CleanLines"/> for these patients in the clinic, added and validated through the API; fails
+    /// unless it is ready for checkout. Returns the cart's global ID and the version checkout must name.
+    /// </summary>
+    public async Task<(string CartId, int Version)> ValidatedCartAsync(string clinicId, IReadOnlyList<string> patientIds)
+    {
+        var added = await DataAsync(
+            "mutation($clinicId: ID!, $lines: [CartLineInput!]!) { cartLinesAdd(clinicId: $clinicId, lines: $lines) { cart { id } userErrors { code message } } }",
+            Variables(("clinicId", clinicId), ("lines", CleanLines(patientIds))), "cartLinesAdd");
+        if (added.GetProperty("userErrors").GetArrayLength() > 0)
+        {
+            throw new InvalidOperationException("cartLinesAdd refused the benchmark lines: " + added.GetRawText());
+        }
+
+        var cartId = added.GetProperty("cart").GetProperty("id").GetString()!;
+        var cart = (await DataAsync("mutation($cartId: ID!) { cartValidate(cartId: $cartId) { cart { version checkoutReady } } }", Variables(("cartId", cartId)), "cartValidate")).GetProperty("cart");
+        if (!cart.GetProperty("checkoutReady").GetBoolean())
+        {
+            throw new InvalidOperationException("The benchmark cart does not validate cleanly: " + cart.GetRawText());
+        }
+
+        return (cartId, cart.GetProperty("version").GetInt32());
+    }
+
+    /// <summary>cartCheckout's input for a validated cart, paid with the sandbox card that is approved.</summary>
+    public static Dictionary<string, object?> CheckoutInput(string cartId, int version, string idempotencyKey) => new()
+    {
+        ["cartId"] = cartId,
+        ["expectedVersion"] = version,
+        ["paymentMethodId"] = "pm_card_visa",
+        ["idempotencyKey"] = idempotencyKey,
+    };
+
+    public static Inputs Variables(params (string Name, object? Value)[] values) => values.ToDictionary(v => v.Name, v => v.Value).ToInputs();
+
     /// <summary>Executes a document and returns data.<paramref name="field"/>; a setup that fails stops the run with the answer.</summary>
     public async Task<System.Text.Json.JsonElement> DataAsync(string document, Inputs variables, string field)
     {

@@ -57,19 +57,15 @@ public class CartMutationBenchmarks
     {
         // Stock enough for every checkout of a run; patients of their own for the add and validate benchmarks.
         _bench = await BenchmarkHost.StartAsync(0, fillCart: false, stock: 10_000_000);
-        _lines = _bench.CleanLines(await _bench.AddPatientsAsync(Lines));
-        var cart = await AddAsync(_bench.ClinicId, _lines);
-        _validate = Variables(("cartId", cart.GetProperty("id").GetString()));
-        var validated = await _bench.DataAsync(ValidateDocument, _validate, "cartValidate");
-        if (!validated.GetProperty("cart").GetProperty("checkoutReady").GetBoolean())
-        {
-            throw new InvalidOperationException("The benchmark cart does not validate cleanly: " + validated.GetRawText());
-        }
+        var patients = await _bench.AddPatientsAsync(Lines);
+        _lines = _bench.CleanLines(patients);
+        var (cartId, _) = await _bench.ValidatedCartAsync(_bench.ClinicId, patients);
+        _validate = BenchmarkHost.Variables(("cartId", cartId));
     }
 
     [IterationSetup(Target = nameof(CartLinesAdd))]
     public void NewEmptyCart() =>
-        _add = Variables(("clinicId", _bench.AddClinicAsync().GetAwaiter().GetResult()), ("lines", _lines));
+        _add = BenchmarkHost.Variables(("clinicId", _bench.AddClinicAsync().GetAwaiter().GetResult()), ("lines", _lines));
 
     [Benchmark]
     public async Task<string> CartLinesAdd() => _last = await _bench.ExecuteAsync(AddDocument, _add);
@@ -83,17 +79,8 @@ public class CartMutationBenchmarks
 
     private async Task NewValidatedCartAsync()
     {
-        var patients = await _bench.AddPatientsAsync(Lines);
-        var cart = await AddAsync(_bench.ClinicId, _bench.CleanLines(patients));
-        var cartId = cart.GetProperty("id").GetString();
-        var validated = (await _bench.DataAsync(ValidateDocument, Variables(("cartId", cartId)), "cartValidate")).GetProperty("cart");
-        _checkout = Variables(("input", new Dictionary<string, object?>
-        {
-            ["cartId"] = cartId,
-            ["expectedVersion"] = validated.GetProperty("version").GetInt32(),
-            ["paymentMethodId"] = "pm_card_visa",
-            ["idempotencyKey"] = $"bench-{Lines}-{++_round}",
-        }));
+        var (cartId, version) = await _bench.ValidatedCartAsync(_bench.ClinicId, await _bench.AddPatientsAsync(Lines));
+        _checkout = BenchmarkHost.Variables(("input", BenchmarkHost.CheckoutInput(cartId, version, $"bench-{Lines}-{++_round}")));
     }
 
     [Benchmark]
@@ -111,18 +98,4 @@ public class CartMutationBenchmarks
 
     [GlobalCleanup]
     public void Cleanup() => _bench.DisposeAsync().AsTask().GetAwaiter().GetResult();
-
-    private async Task<System.Text.Json.JsonElement> AddAsync(string clinicId, object[] lines)
-    {
-        var payload = await _bench.DataAsync(AddDocument, Variables(("clinicId", clinicId), ("lines", lines)), "cartLinesAdd");
-        if (payload.GetProperty("userErrors").GetArrayLength() > 0)
-        {
-            throw new InvalidOperationException("cartLinesAdd refused the benchmark lines: " + payload.GetRawText());
-        }
-
-        return payload.GetProperty("cart");
-    }
-
-    private static Inputs Variables(params (string Name, object? Value)[] values) =>
-        values.ToDictionary(v => v.Name, v => v.Value).ToInputs();
 }

@@ -51,19 +51,13 @@ public class OrderReadBenchmarks
     {
         _bench = await BenchmarkHost.StartAsync(0, fillCart: false, stock: 100_000);
         var patients = await _bench.AddPatientsAsync(100);
-        var added = await _bench.DataAsync(
-            "mutation($clinicId: ID!, $lines: [CartLineInput!]!) { cartLinesAdd(clinicId: $clinicId, lines: $lines) { cart { id } userErrors { code message } } }",
-            Variables(("clinicId", _bench.ClinicId), ("lines", _bench.CleanLines(patients))), "cartLinesAdd");
-        var cartId = added.GetProperty("cart").GetProperty("id").GetString();
-        var validated = await _bench.DataAsync("mutation($cartId: ID!) { cartValidate(cartId: $cartId) { cart { version checkoutReady } } }", Variables(("cartId", cartId)), "cartValidate");
-        var version = validated.GetProperty("cart").GetProperty("version").GetInt32();
+        var (cartId, version) = await _bench.ValidatedCartAsync(_bench.ClinicId, patients);
         var checkedOut = await _bench.DataAsync(
             "mutation($input: CartCheckoutInput!) { cartCheckout(input: $input) { order { id } userErrors { code message } } }",
-            Variables(("input", new Dictionary<string, object?> { ["cartId"] = cartId, ["expectedVersion"] = version, ["paymentMethodId"] = "pm_card_visa", ["idempotencyKey"] = "bench-order" })),
-            "cartCheckout");
+            BenchmarkHost.Variables(("input", BenchmarkHost.CheckoutInput(cartId, version, "bench-order"))), "cartCheckout");
         var orderId = checkedOut.GetProperty("order").ValueKind == JsonValueKind.Object ? checkedOut.GetProperty("order").GetProperty("id").GetString()! : throw new InvalidOperationException("Checkout failed: " + checkedOut.GetRawText());
         GlobalId.TryDecode(orderId, "Order", out _orderId);
-        _variables = Variables(("id", orderId));
+        _variables = BenchmarkHost.Variables(("id", orderId));
 
         // Both sides must produce the same document, else the comparison is not fair.
         var viaGraphQL = await GraphQL();
@@ -116,8 +110,6 @@ public class OrderReadBenchmarks
 
     [GlobalCleanup]
     public void Cleanup() => _bench.DisposeAsync().AsTask().GetAwaiter().GetResult();
-
-    private static Inputs Variables(params (string Name, object? Value)[] values) => values.ToDictionary(v => v.Name, v => v.Value).ToInputs();
 
     private sealed record MoneyJson(long Amount, string CurrencyCode);
 
