@@ -88,10 +88,29 @@ public class OrderReadBenchmarks
                 join pharmacy in db.Pharmacies on l.PharmacyId equals pharmacy.Id
                 select new
                 {
-                    l.Id, l.Position, l.Status, l.StatusSince, l.Quantity, l.Sig, l.DaysSupply, l.Owner, l.PaymentStatus, l.Amount,
-                    l.StatusReasonCode, l.StatusReasonMessage, l.TrackingCarrier, l.TrackingNumber, l.TrackingUrl,
-                    PatientId = p.Id, p.FirstName, p.LastName, ProductId = product.Id, ProductName = product.Name,
-                    PharmacyId = pharmacy.Id, PharmacyName = pharmacy.Name, pharmacy.Currency,
+                    l.Id,
+                    l.Position,
+                    l.Status,
+                    l.StatusSince,
+                    l.Quantity,
+                    l.Sig,
+                    l.DaysSupply,
+                    l.Owner,
+                    l.PaymentStatus,
+                    l.Amount,
+                    l.StatusReasonCode,
+                    l.StatusReasonMessage,
+                    l.TrackingCarrier,
+                    l.TrackingNumber,
+                    l.TrackingUrl,
+                    PatientId = p.Id,
+                    p.FirstName,
+                    p.LastName,
+                    ProductId = product.Id,
+                    ProductName = product.Name,
+                    PharmacyId = pharmacy.Id,
+                    PharmacyName = pharmacy.Name,
+                    pharmacy.Currency,
                 }).Take(100).ToListAsync();
             var number = Order.FormatNumber(order.Id);
             var node = new OrderJson(
