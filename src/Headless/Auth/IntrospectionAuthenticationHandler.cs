@@ -63,7 +63,7 @@ internal sealed class IntrospectionAuthenticationHandler(
                 new Claim(HeadlessClaims.OrganizationId, orgId.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)),
                 new Claim(HeadlessClaims.Credential, "introspection"),
                 new Claim(HeadlessClaims.Scope, ScopeRule.FromTokenScopes(response.Claims.Where(c => c.Type == ScopeRule.TokenScopeClaim).Select(c => c.Value)).ToWire()),
-                .. response.Claims.Where(c => c.Type is "sub" or "client_id"),
+                .. response.Claims.Where(c => c.Type is "sub" or "client_id" or "exp"),
             ],
             SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));

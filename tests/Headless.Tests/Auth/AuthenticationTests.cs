@@ -96,6 +96,54 @@ public sealed class AuthenticationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_open_websocket_is_closed_with_4403_within_a_second_of_its_key_being_revoked_elsewhere()
+    {
+        await using var ws = await GraphQLWebSocketClient.ConnectAndInitAsync(_app, _tenant.ApiKey);
+        await ws.SubscribeAsync("events", "subscription { orderEvents { type } }");
+
+        // A check with the key still valid keeps the connection.
+        _app.Clock.Advance(ApiKeyCache.Lifetime);
+        await AssertAnswersPingAsync(ws);
+
+        // Revoked in the database only, as another instance or the CLI does: this instance learns it at its next check.
+        await using (var db = _app.Database.CreatePlatformContext())
+        {
+            db.ApiKeys.Single(k => k.OrganizationId == _tenant.OrganizationId).Revoke(_app.Clock.GetUtcNow());
+            await db.SaveChangesAsync();
+        }
+
+        _app.Clock.Advance(ApiKeyCache.Lifetime);
+        Assert.Equal(4403, await ws.ClosedWithAsync());
+    }
+
+    [Fact]
+    public async Task An_open_websocket_on_an_introspected_token_is_closed_with_4403_when_the_token_expires()
+    {
+        var expires = _app.Clock.GetUtcNow().AddSeconds(30);
+        _introspection.Respond = new { active = true, sub = "coordinator-7", org_id = _tenant.OrganizationGlobalId, exp = expires.ToUnixTimeSeconds() };
+        await using var ws = await GraphQLWebSocketClient.ConnectAndInitAsync(_app, "opaque-token-of-the-brand");
+
+        _app.Clock.Advance(TimeSpan.FromSeconds(29));
+        await AssertAnswersPingAsync(ws);
+
+        _app.Clock.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(4403, await ws.ClosedWithAsync());
+    }
+
+    private static async Task AssertAnswersPingAsync(GraphQLWebSocketClient ws)
+    {
+        await ws.SendAsync(new { type = "ping" });
+        JsonElement message;
+        do
+        {
+            message = await ws.ReceiveAsync();
+        }
+        while (message.GetProperty("type").GetString() == "ping");
+
+        Assert.Equal("pong", message.GetProperty("type").GetString());
+    }
+
+    [Fact]
     public async Task A_jwt_with_the_organization_claim_authenticates_that_organization()
     {
         var r = await SendAsync(Jwt(_tenant.OrganizationGlobalId));

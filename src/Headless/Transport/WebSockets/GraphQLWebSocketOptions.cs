@@ -15,6 +15,14 @@ public sealed class GraphQLWebSocketOptions
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(25);
 
+    /// <summary>
+    /// How often an acknowledged connection's API key is checked again; a revoked key's connection is closed with 4403.
+    /// A key checked within the last second costs no database command (ApiKeyCache), so this is at most one lookup per
+    /// key per interval on an instance, whatever the number of its connections.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
+    public TimeSpan CredentialRecheckInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Operations one connection may have running at once; a subscribe beyond it gets an error, the connection stays.</summary>
     [Range(1, 10_000)]
     public int MaxOperationsPerConnection { get; set; } = 100;

@@ -42,6 +42,7 @@ internal sealed class GraphQLWebSocketSession : IAsyncDisposable
     private readonly CancellationTokenSource _closing = new();
     private int _initReceived;
     private volatile ClaimsPrincipal? _user;
+    private string? _credential;
     private int _closeRequested;
 
     public GraphQLWebSocketSession(HttpContext http, WebSocket socket, GraphQLWebSocketServices services)
@@ -60,6 +61,7 @@ internal sealed class GraphQLWebSocketSession : IAsyncDisposable
         var sending = SendLoopAsync();
         var initTimeout = InitTimeoutAsync();
         var pinging = PingLoopAsync();
+        var watching = CredentialWatchAsync();
         try
         {
             await ReceiveLoopAsync();
@@ -74,7 +76,7 @@ internal sealed class GraphQLWebSocketSession : IAsyncDisposable
 
             _operations.Clear();
             _outgoing.Writer.TryComplete();
-            await Task.WhenAll(sending, initTimeout, pinging);
+            await Task.WhenAll(sending, initTimeout, pinging, watching);
         }
     }
 
@@ -233,6 +235,7 @@ internal sealed class GraphQLWebSocketSession : IAsyncDisposable
             return;
         }
 
+        _credential = authorization;
         _user = user;
         Send(new OperationMessage { Type = "connection_ack" });
     }
@@ -549,6 +552,61 @@ internal sealed class GraphQLWebSocketSession : IAsyncDisposable
             if (_user is not null)
             {
                 Send(new OperationMessage { Type = "ping" });
+            }
+        }
+    }
+
+    /// <summary>
+    /// A credential stops working on an open connection as it does on HTTP: an API key is checked again every
+    /// CredentialRecheckInterval (within a second of its revocation, on every instance), a token when it expires. Either
+    /// closes the connection with 4403, which tells the client to stop, not to reconnect with the same credential.
+    /// </summary>
+    private async Task CredentialWatchAsync()
+    {
+        while (true)
+        {
+            try
+            {
+                await Task.Delay(_options.CredentialRecheckInterval, _services.Clock, _closing.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            if (_user is not { } user || _credential is not { } credential)
+            {
+                continue;
+            }
+
+            bool valid;
+            if (user.Identity?.AuthenticationType == ApiKeyAuthenticationHandler.SchemeName)
+            {
+                try
+                {
+                    valid = await _services.Authenticator.AuthenticateAsync(_http, credential, _closing.Token) is not null;
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                catch (Exception ex)
+                {
+                    // The database could not answer (it is down or contended): the key stays trusted until a check can
+                    // answer, as a key could not be revoked meanwhile either.
+                    _services.Logger.LogDebug("WebSocket credential check deferred: {ExceptionType}", ex.GetType().Name);
+                    continue;
+                }
+            }
+            else
+            {
+                valid = WebSocketAuthenticator.ExpiresAt(user) is not { } expires || _services.Clock.GetUtcNow() < expires;
+            }
+
+            if (!valid)
+            {
+                RequestClose(4403, "Forbidden");
+                return;
             }
         }
     }

@@ -21,4 +21,10 @@ internal sealed class WebSocketAuthenticator(IServiceScopeFactory scopes)
         var result = await request.AuthenticateAsync(AuthServiceCollectionExtensions.Scheme);
         return result.Succeeded && result.Principal.OrganizationId() is not null ? result.Principal : null;
     }
+
+    /// <summary>When a token credential stops being valid: its "exp" claim (JWTs, and introspected tokens whose server sends it).</summary>
+    public static DateTimeOffset? ExpiresAt(ClaimsPrincipal user) =>
+        user.FindFirst("exp")?.Value is { } exp && long.TryParse(exp, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : null;
 }
