@@ -50,6 +50,24 @@ public static class Contention
         _ => false,
     };
 
+    /// <summary>
+    /// A command or connection that ran out of time (Headless:Database:CommandTimeoutSeconds): under load that is a
+    /// wait in a lock queue, such as an organization's event counter, or a full pool. Retrying would queue again for as
+    /// long, so <see cref="RetryAsync{T}"/> gives up at once and the client is told to retry later.
+    /// </summary>
+    public static bool IsTimeout(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is NpgsqlException { InnerException: TimeoutException } or SqlException { Number: -2 })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>A unique index refused a row another transaction inserted first.</summary>
     public static bool IsUniqueViolation(Exception exception) => exception switch
     {
@@ -74,7 +92,7 @@ public static class Contention
     /// <summary>
     /// Runs <paramref name="attempt"/> until it returns, retrying when it throws contention. Each attempt must
     /// start from a fresh DbContext and transaction. Returns null once <see cref="MaxAttempts"/> attempts
-    /// have all lost a race: the caller answers BUSY_RETRY. Anything that is not contention propagates.
+    /// have all lost a race, or at the first timeout: the caller answers BUSY_RETRY. Anything else propagates.
     /// </summary>
     public static async Task<T?> RetryAsync<T>(Func<int, Task<T>> attempt, CancellationToken ct)
         where T : class
@@ -85,9 +103,9 @@ public static class Contention
             {
                 return await attempt(n);
             }
-            catch (Exception ex) when (IsContention(ex))
+            catch (Exception ex) when (IsContention(ex) || IsTimeout(ex))
             {
-                if (n >= MaxAttempts)
+                if (n >= MaxAttempts || IsTimeout(ex))
                 {
                     return null;
                 }

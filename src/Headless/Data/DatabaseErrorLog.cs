@@ -26,7 +26,7 @@ internal sealed class DatabaseErrorLog(ILogger logger) : DbCommandInterceptor, I
         (RelationalEventId.TransactionError, LogLevel.Debug),
     ];
 
-    /// <summary>Debug for a transaction that lost a race or whose work was cancelled; Error for anything else.</summary>
+    /// <summary>Debug for a transaction that lost a race or whose work was cancelled; Warning for a timeout; Error for anything else.</summary>
     internal static LogLevel TransactionFailureLevel(Exception exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
@@ -37,8 +37,12 @@ internal sealed class DatabaseErrorLog(ILogger logger) : DbCommandInterceptor, I
             }
         }
 
-        return Contention.IsContention(exception) ? LogLevel.Debug : LogLevel.Error;
+        return Level(exception);
     }
+
+    /// <summary>Debug for a lost race, Warning for a timeout (the database is short of capacity, the client is told to retry), Error otherwise.</summary>
+    private static LogLevel Level(Exception exception) =>
+        Contention.IsContention(exception) ? LogLevel.Debug : Contention.IsTimeout(exception) ? LogLevel.Warning : LogLevel.Error;
 
     public void TransactionFailed(DbTransaction transaction, TransactionErrorEventData eventData) => WriteTransaction(eventData);
 
@@ -76,7 +80,7 @@ internal sealed class DatabaseErrorLog(ILogger logger) : DbCommandInterceptor, I
 
     private void Write(Exception exception, string? sql)
     {
-        var level = Contention.IsContention(exception) ? LogLevel.Debug : LogLevel.Error;
+        var level = Level(exception);
         if (!logger.IsEnabled(level))
         {
             return;
