@@ -113,6 +113,7 @@ public static class AuditServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<AuditTrail>());
         services.AddScoped<AuditRecorder>();
         services.AddSingleton<IConfigureSchema, AuditSchemaConfiguration>();
+        services.AddGraphQL(b => b.ConfigureExecution<AuditRecorderLookup>());
         services.AddSingleton<ISchemaContribution, AuditSchema>();
         services.AddSingleton(new NodeLoader(AuditEvent.TypeName, async (db, id, _, ct) => await db.AuditEvents.FirstOrDefaultAsync(x => x.Id == id, ct)));
         return services;

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Reflection;
 using GraphQL;
+using GraphQL.DI;
 using GraphQL.Resolvers;
 using GraphQL.Types;
 using GraphQL.Utilities;
@@ -336,6 +337,36 @@ internal sealed class MutationRootResolver(IFieldResolver inner, AuditSchemaMap 
 
 internal static class AuditResolveContextExtensions
 {
-    /// <summary>The request's recorder; null when the schema runs outside a request scope (then nothing is recorded).</summary>
-    public static AuditRecorder? AuditRecorder(this IResolveFieldContext context) => context.RequestServices?.GetService<AuditRecorder>();
+    /// <summary>
+    /// The request's recorder; null when the schema runs outside a request scope (then nothing is recorded). Found once
+    /// per execution (<see cref="AuditRecorderLookup"/>) rather than per field: a scoped lookup takes the scope's lock,
+    /// and a page of 100 order lines has hundreds of patient-data fields.
+    /// </summary>
+    public static AuditRecorder? AuditRecorder(this IResolveFieldContext context) =>
+        context.UserContext.TryGetValue(AuditRecorderLookup.UserContextKey, out var found) && found is AuditRecorderLookup.Found entry && ReferenceEquals(entry.Services, context.RequestServices)
+            ? entry.Recorder
+            : context.RequestServices?.GetService<AuditRecorder>();
+}
+
+/// <summary>
+/// Puts the execution's recorder in its user context before any resolver runs (nothing writes there while resolvers
+/// run in parallel). A subscription event runs in a scope of its own, whose services differ: its fields look theirs up.
+/// </summary>
+internal sealed class AuditRecorderLookup : IConfigureExecution
+{
+    public const string UserContextKey = "headless.auditRecorder";
+
+    public float SortOrder => 300;
+
+    public Task<ExecutionResult> ExecuteAsync(ExecutionOptions options, ExecutionDelegate next)
+    {
+        if (options.RequestServices is { } services && services.GetService<AuditRecorder>() is { } recorder)
+        {
+            options.UserContext[UserContextKey] = new Found(services, recorder);
+        }
+
+        return next(options);
+    }
+
+    public sealed record Found(IServiceProvider Services, AuditRecorder Recorder);
 }

@@ -30,7 +30,18 @@ public sealed class OrderLineType : ObjectGraphType<OrderLineView>
         Field<NonNullGraphType<PatientType>>("patient").Description("Who the medication is for.").Resolve(c => c.Source.Patient);
         Field<NonNullGraphType<ProductType>>("product").Description("The medication.").Resolve(c => c.Source.Product);
         Field<NonNullGraphType<PharmacyType>>("pharmacy").Description("The pharmacy the line is routed to.").Resolve(c => c.Source.Pharmacy);
-        Field<NonNullGraphType<PrescriberType>>("prescriber").Description("The prescribing clinician.").Resolve(c => c.Source.Prescriber);
+        Field<NonNullGraphType<PrescriberType>>("prescriber").Description("The prescribing clinician.")
+            .ResolveAsync(async c =>
+            {
+                if (c.Source.LoadedPrescriber is { } loaded)
+                {
+                    return loaded;
+                }
+
+                // Only when a page was read without prescribers although the query asks for one (Selections misread it).
+                var prescriberId = c.Source.Line.PrescriberId;
+                return await c.WithDbAsync((db, ct) => db.Prescribers.AsNoTracking().IgnoreQueryFilters().FirstAsync(p => p.Id == prescriberId, ct));
+            });
         Field<NonNullGraphType<StringGraphType>>("routingReason").Description("Why this pharmacy.").Resolve(c => c.Source.Line.RoutingReason);
         Field<NonNullGraphType<IntGraphType>>("quantity").Description("Units to dispense.").Resolve(c => c.Source.Line.Quantity);
         Field<NonNullGraphType<StringGraphType>>("sig").Description("Directions for use.").Resolve(c => c.Source.Line.Sig);

@@ -10,12 +10,13 @@ namespace Headless.Orders;
 /// <summary>
 /// What the orders of one orders(filter) page point to, loaded once for the whole page when a query first asks for it:
 /// their clinics, their lines and what those lines point to. Without it every order on the page would cost its own
-/// queries (clinic, lines, patients, products...). Scoped to the request; an order that did not come from a page
-/// (order(id), node) is resolved on its own as before.
+/// queries (clinic, lines, patients, products...). Scoped to the request. An order read on its own (order(id), node, a
+/// webhook's order) comes with its line count (<see cref="AddSingle"/>), and its lines field reads only the page asked for.
 /// </summary>
 public sealed class OrderPageBatch(IDbContextFactory<HeadlessDbContext> contexts)
 {
     private readonly ConcurrentDictionary<long, Page> _pages = new();
+    private readonly ConcurrentDictionary<long, int> _lineCounts = new();
 
     public void Add(IReadOnlyList<Order> orders)
     {
@@ -25,6 +26,17 @@ public sealed class OrderPageBatch(IDbContextFactory<HeadlessDbContext> contexts
             _pages[order.Id] = page;
         }
     }
+
+    /// <summary>An order read on its own, with its line count as the same query counted it.</summary>
+    public void AddSingle(Order order, int lineCount) => _lineCounts[order.Id] = lineCount;
+
+    /// <summary>The line count of an order read on its own (<see cref="AddSingle"/>); null for any other order.</summary>
+    public static int? SingleLineCount(IResolveFieldContext<Order> context) =>
+        Find(context) is null && context.RequestServices?.GetService<OrderPageBatch>() is { } batch && batch._lineCounts.TryGetValue(context.Source.Id, out var count) ? count : null;
+
+    /// <summary>How many lines the order has, without loading them when the count came with the order.</summary>
+    public static async Task<int> LineCountAsync(IResolveFieldContext<Order> context) =>
+        SingleLineCount(context) is { } count ? count : (await LinesAsync(context)).Count;
 
     /// <summary>The order's lines in key order: from the page's one query, or from the order itself when it was loaded with them.</summary>
     public static async Task<IReadOnlyList<OrderLine>> LinesAsync(IResolveFieldContext<Order> context)

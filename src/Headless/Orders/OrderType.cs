@@ -31,13 +31,22 @@ public sealed class OrderType : NodeGraphType<Order>
         Field<DateTimeScalar>("capturedAt").Description("When the accepted lines were charged.").Resolve(c => c.Source.CapturedAt);
         Field<NonNullGraphType<ClinicType>>("clinic").Description("The clinic that placed the order.")
             .ResolveAsync(async c => await OrderPageBatch.ClinicAsync(c));
-        Field<NonNullGraphType<IntGraphType>>("lineCount").Description("How many lines the order has.").ResolveAsync(async c => (await OrderPageBatch.LinesAsync(c)).Count);
+        Field<NonNullGraphType<IntGraphType>>("lineCount").Description("How many lines the order has.").ResolveAsync(async c => await OrderPageBatch.LineCountAsync(c));
         Field<NonNullGraphType<ConnectionType<OrderLineType, OrderLineView>>>("lines")
             .Description("The order's lines in line-number order. At most 100 per page.")
             .PagingArguments()
             .ResolveAsync(async c =>
             {
                 var (first, after) = c.ReadPaging();
+                if (OrderPageBatch.SingleLineCount(c) is { } lineCount)
+                {
+                    // An order read on its own: one query for the page of lines with their patients and products.
+                    var orderId = c.Source.Id;
+                    var withPrescribers = c.Selects("nodes", "prescriber") || c.Selects("edges", "node", "prescriber");
+                    var pageViews = await c.WithDbAsync((db, ct) => OrderLineView.LoadPageAsync(db, orderId, first, after, withPrescribers, ct));
+                    return Paging.ToConnection(pageViews, first, after) with { TotalCount = lineCount };
+                }
+
                 var lines = await OrderPageBatch.LinesAsync(c);
                 var page = lines.Where(l => after is null || l.Id > after).OrderBy(l => l.Id).Take(first).ToList();
                 var views = await OrderPageBatch.ViewsAsync(c, page, first, after);

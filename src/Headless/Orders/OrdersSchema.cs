@@ -31,7 +31,7 @@ internal sealed class OrdersSchema : ISchemaContribution
                     return null;
                 }
 
-                return await ctx.WithDbAsync(async (db, ct) => (object?)await LoadOrderAsync(db, id, ct));
+                return await ctx.WithDbAsync(async (db, ct) => (object?)await LoadOrderAsync(ctx, db, id, ct));
             });
 
     public void AddMutationFields(ObjectGraphType mutation)
@@ -111,8 +111,26 @@ internal sealed class OrdersSchema : ISchemaContribution
         }
     }
 
-    internal static Task<Order?> LoadOrderAsync(HeadlessDbContext db, long id, CancellationToken ct) =>
-        db.Orders.AsNoTracking().Include(o => o.Lines).FirstOrDefaultAsync(o => o.Id == id, ct);
+    /// <summary>
+    /// One order with its line count in one query; its lines are left to the lines field, which reads only the page it
+    /// is asked for (<see cref="OrderPageBatch.AddSingle"/>). Outside a request scope the order comes with all its lines.
+    /// </summary>
+    internal static async Task<Order?> LoadOrderAsync(IResolveFieldContext context, HeadlessDbContext db, long id, CancellationToken ct)
+    {
+        if (context.RequestServices?.GetService<OrderPageBatch>() is not { } batch)
+        {
+            return await db.Orders.AsNoTracking().Include(o => o.Lines).FirstOrDefaultAsync(o => o.Id == id, ct);
+        }
+
+        var row = await db.Orders.AsNoTracking().Where(o => o.Id == id).Select(o => new { Order = o, LineCount = o.Lines.Count() }).FirstOrDefaultAsync(ct);
+        if (row is null)
+        {
+            return null;
+        }
+
+        batch.AddSingle(row.Order, row.LineCount);
+        return row.Order;
+    }
 }
 
 public static class OrdersServiceCollectionExtensions
@@ -127,7 +145,7 @@ public static class OrdersServiceCollectionExtensions
         services.AddSingleton<OrderLineDecisions>();
         services.AddScoped<OrderLineActions>();
         services.AddScoped<IActiveFillSource, OrderFillSource>();
-        services.AddSingleton(new NodeLoader("Order", async (db, id, _, ct) => await OrdersSchema.LoadOrderAsync(db, id, ct)));
+        services.AddSingleton(new NodeLoader("Order", async (db, id, context, ct) => await OrdersSchema.LoadOrderAsync(context, db, id, ct)));
         services.AddSingleton(new NodeLoader("OrderLine", async (db, id, _, ct) =>
         {
             var line = await db.OrderLines.AsNoTracking().FirstOrDefaultAsync(l => l.Id == id, ct);

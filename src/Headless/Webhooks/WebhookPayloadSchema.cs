@@ -79,7 +79,7 @@ internal static class WebhookEventFields
             .ResolveAsync(async c =>
             {
                 var orderId = c.Source.Event.OrderId;
-                return orderId is null ? null : (object?)await c.WithDbAsync((db, ct) => OrdersSchema.LoadOrderAsync(db, orderId.Value, ct));
+                return orderId is null ? null : (object?)await c.WithDbAsync((db, ct) => OrdersSchema.LoadOrderAsync(c, db, orderId.Value, ct));
             });
 
     public static void Line(ObjectGraphType<WebhookEventSource> type) =>
