@@ -62,9 +62,15 @@ public sealed class AddCartLinesHandler(IDbContextFactory<HeadlessDbContext> con
             return mismatch;
         }
 
-        // Tracked, on the context that holds their patients, prescribers and offerings (CartReferenceLoader): each line
-        // arrives with everything it points to, so the payload is answered from memory.
-        var lines = await db.CartLines.Where(l => l.CartId == cart.Id).ToListAsync(ct);
+        // Read with the references (CartReferenceLoader), tracked: each line arrives with everything it points to, so the
+        // payload is answered from memory. A cart opened just now has none, unless a concurrent request opened it first.
+        var lines = refs.OpenCart is not null
+            ? refs.OpenCartLines
+            : await db.CartLines.Where(l => l.CartId == cart.Id)
+                .Include(l => l.Patient).Include(l => l.Prescriber).Include(l => l.Offering).ThenInclude(o => o.Product).Include(l => l.Offering).ThenInclude(o => o.Pharmacy)
+                .OrderBy(l => l.Id)
+                .AsSingleQuery()
+                .ToListAsync(ct);
         var now = clock.GetUtcNow();
         for (var i = 0; i < requests.Count; i++)
         {

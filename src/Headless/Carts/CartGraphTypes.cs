@@ -23,8 +23,8 @@ public sealed class CartView(Cart cart, ICartContents contents)
     public ICartContents Contents { get; } = contents;
 
     /// <summary>A cart read from the database part by part, on the request's services.</summary>
-    public static CartView For(IResolveFieldContext context, Cart cart, CartReads.LatestValidation? latestValidation = null) =>
-        new(cart, new CartReads(context.Service<IDbContextFactory<HeadlessDbContext>>(), cart, context.CancellationToken, latestValidation));
+    public static CartView For(IResolveFieldContext context, Cart cart, CartReads.CartHeader? header = null) =>
+        new(cart, new CartReads(context.Service<IDbContextFactory<HeadlessDbContext>>(), cart, context.CancellationToken, header));
 
     /// <summary>A cart already wholly in memory (cartValidate has just read every line): nothing is read again.</summary>
     public static CartView Of(CartSnapshot snapshot) => new(snapshot.Cart, snapshot);

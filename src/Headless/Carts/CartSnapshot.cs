@@ -33,27 +33,21 @@ public sealed class CartSnapshot : ICartContents
     /// <summary>
     /// The cart, every line with patient, prescriber (and licenses), offering, product and pharmacy (and its states), and
     /// every offering of the cart's products (the lines' own among them: validation compares them as alternatives), in
-    /// three queries whatever the line count: the lines with their cart and patients (the cart alone when it has no
-    /// line), the prescribers they name, the offerings. The queries track, so the context connects each line to its
-    /// prescriber and offering, and a prescriber's licenses or a pharmacy's states are read once rather than per line.
+    /// two queries whatever the line count: the lines with their cart, patients and prescribers (the cart alone when it
+    /// has no line; licenses are JSON in the prescriber's row, so nothing multiplies), then the offerings. The queries
+    /// track, so the context connects each line to its offering, and a pharmacy's states are read once rather than per line.
     /// The cart is null when no cart has this ID.
     /// </summary>
     public static async Task<(Cart? Cart, List<CartLine> Lines, List<Offering> Offerings)> LoadAsync(HeadlessDbContext db, long cartId, CancellationToken ct)
     {
         var lines = await db.CartLines.Where(l => l.CartId == cartId)
-            .Include(l => l.Cart).Include(l => l.Patient)
+            .Include(l => l.Cart).Include(l => l.Patient).Include(l => l.Prescriber)
             .OrderBy(l => l.Id)
             .AsSingleQuery()
             .ToListAsync(ct);
         if (lines.Count == 0)
         {
             return (await db.Carts.FirstOrDefaultAsync(c => c.Id == cartId, ct), [], []);
-        }
-
-        var prescriberIds = lines.Select(l => l.PrescriberId).OfType<long>().Distinct().ToList();
-        if (prescriberIds.Count > 0)
-        {
-            await db.Prescribers.Where(p => prescriberIds.Contains(p.Id)).AsSingleQuery().LoadAsync(ct);
         }
 
         var productIds = lines.Select(l => l.ProductId).Distinct().ToList();

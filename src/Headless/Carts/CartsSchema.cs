@@ -18,12 +18,12 @@ internal sealed class CartsSchema : ISchemaContribution
             .ResolveAsync(async ctx =>
             {
                 Cart? cart = null;
-                CartReads.LatestValidation? latest = null;
+                CartReads.CartHeader? header = null;
                 try
                 {
                     if (GlobalId.TryDecode(ctx.GetArgument<string>("clinicId"), "Clinic", out var clinicId))
                     {
-                        (cart, latest) = await ctx.Service<OpenCarts>().ReadAsync(clinicId, ctx.CancellationToken);
+                        (cart, header) = await ctx.Service<OpenCarts>().ReadAsync(clinicId, ctx.CancellationToken);
                     }
                 }
                 catch (ContentionException)
@@ -36,7 +36,7 @@ internal sealed class CartsSchema : ISchemaContribution
                     throw new ExecutionError(CartUserErrors.NoClinic) { Code = "NOT_FOUND" };
                 }
 
-                return CartView.For(ctx, cart, latest);
+                return CartView.For(ctx, cart, header);
             });
 
     public void AddMutationFields(ObjectGraphType mutation)

@@ -1,4 +1,3 @@
-using Headless.Carts.Validation;
 using Headless.Data;
 using Microsoft.EntityFrameworkCore;
 
@@ -24,29 +23,22 @@ public sealed class OpenCarts(IDbContextFactory<HeadlessDbContext> contexts, Ten
     }
 
     /// <summary>
-    /// The clinic's open cart with its latest validation, read together in one query for the cart(clinicId) read; the
-    /// cart is created as by <see cref="GetAsync"/> when the clinic has none (and then has no validation).
+    /// The clinic's open cart with its header (latest validation, counts, totals, pharmacy totals), read together in one
+    /// query for the cart(clinicId) read; the cart is created as by <see cref="GetAsync"/> when the clinic has none (and
+    /// then has nothing else).
     /// </summary>
-    public async Task<(Cart? Cart, CartReads.LatestValidation? Latest)> ReadAsync(long clinicId, CancellationToken ct)
+    public async Task<(Cart? Cart, CartReads.CartHeader? Header)> ReadAsync(long clinicId, CancellationToken ct)
     {
         await using (var db = await contexts.CreateDbContextAsync(ct))
         {
-            var row = await (
-                from c in db.Carts.AsNoTracking()
-                where c.OpenClinicId == clinicId
-                join v in db.CartValidations.AsNoTracking().Where(v => v.Id == db.CartValidations.Where(w => w.CartId == v.CartId).Max(w => w.Id))
-                    on c.Id equals v.CartId into runs
-                from v in runs.DefaultIfEmpty()
-                select new { Cart = c, Run = v == null ? null : new ValidationRun(v.Id, v.CartVersion, v.ErrorCount, v.WarningCount, v.ValidatedAt) })
-                .FirstOrDefaultAsync(ct);
-            if (row is not null)
+            if (await CartReads.ReadHeaderAsync(db, db.Carts.Where(c => c.OpenClinicId == clinicId), db.CartLines.Where(l => l.Cart.OpenClinicId == clinicId), ct) is { } header)
             {
-                return (row.Cart, new CartReads.LatestValidation(row.Run));
+                return (header.Cart, header);
             }
         }
 
         var cart = await GetAsync(clinicId, ct);
-        return (cart, cart is null ? null : new CartReads.LatestValidation(null));
+        return (cart, cart is null ? null : CartReads.CartHeader.Empty(cart));
     }
 
     private sealed record Found(Cart? Cart);

@@ -11,12 +11,12 @@ internal sealed class PharmacyConfiguration : IEntityTypeConfiguration<Pharmacy>
         b.ToTable("Pharmacies");
         b.Property(x => x.Name).HasMaxLength(200);
         b.Property(x => x.Currency).HasMaxLength(3);
+        // A JSON column rather than a table of its own: a pharmacy arrives with its states in its own row, so a query
+        // that loads lines with their pharmacies and prescribers does not multiply states by licenses (README "Round trips").
         b.OwnsMany(x => x.ShipsTo, s =>
         {
-            s.ToTable("PharmacyShippingStates");
-            s.WithOwner().HasForeignKey("PharmacyId");
+            s.ToJson("ShipsTo");
             s.Property(x => x.State).HasMaxLength(2);
-            s.HasKey("PharmacyId", nameof(PharmacyShippingState.State));
         });
         b.Navigation(x => x.ShipsTo).UsePropertyAccessMode(PropertyAccessMode.Field);
         b.Property(x => x.ApiBaseUrl).HasMaxLength(500);

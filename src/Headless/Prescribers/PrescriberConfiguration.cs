@@ -5,6 +5,9 @@ namespace Headless.Prescribers;
 
 internal sealed class PrescriberConfiguration : IEntityTypeConfiguration<Prescriber>
 {
+    /// <summary>Shadow property counting changes to a prescriber's licenses.</summary>
+    public const string LicensesVersion = "LicensesVersion";
+
     public void Configure(EntityTypeBuilder<Prescriber> b)
     {
         b.ToTable("Prescribers");
@@ -12,18 +15,17 @@ internal sealed class PrescriberConfiguration : IEntityTypeConfiguration<Prescri
         b.Property(x => x.LastName).HasMaxLength(100);
         b.Property(x => x.Npi).HasMaxLength(10);
         b.Property(x => x.DeaNumber).HasMaxLength(9);
+
+        // A JSON column, like a pharmacy's states (README "Round trips"). A state holds at most one license: a change
+        // rewrites the whole list, so the list's version is a concurrency token and the loser of two racing changes
+        // re-reads and re-applies (PrescribersSchema.ChangeLicensesAsync).
         b.OwnsMany(x => x.Licenses, l =>
         {
-            l.ToTable("PrescriberLicenses");
-            l.WithOwner().HasForeignKey("PrescriberId");
-            l.Property<long>("Id");
-            l.HasKey("Id");
+            l.ToJson("Licenses");
             l.Property(x => x.State).HasMaxLength(2);
             l.Property(x => x.Number).HasMaxLength(50);
-
-            // One license per state: a renewal replaces the state's row, and two racing first licenses cannot both land.
-            l.HasIndex("PrescriberId", nameof(PrescriberLicense.State)).IsUnique();
         });
+        b.Property<int>(LicensesVersion).IsConcurrencyToken();
         b.Navigation(x => x.Licenses).UsePropertyAccessMode(PropertyAccessMode.Field);
         b.HasIndex(x => new { x.OrganizationId, x.Npi }).IsUnique();
     }

@@ -231,8 +231,8 @@ internal sealed class PrescribersSchema : ISchemaContribution
         GlobalId.TryDecode(ctx.GetArgument<string>(argument), "Prescriber", out var id) ? id : null;
 
     /// <summary>
-    /// Loads the prescriber, applies <paramref name="change"/> and saves, on a fresh context per attempt: two first
-    /// licenses for the same state racing meet the unique index, and the retry renews the row the other one wrote.
+    /// Loads the prescriber, applies <paramref name="change"/> and saves, on a fresh context per attempt: of two changes
+    /// racing, the second to save finds the licenses' version moved, and its retry applies its change to the other's.
     /// </summary>
     private static async Task<PrescriberPayload> ChangeLicensesAsync(IResolveFieldContext ctx, long? id, UserErrorList errors, Func<Prescriber, UserError?> change)
     {
@@ -259,6 +259,8 @@ internal sealed class PrescribersSchema : ISchemaContribution
                     return new PrescriberPayload(null, [refused]);
                 }
 
+                // The licenses are one JSON value: a concurrent change would be overwritten, so the version guards it.
+                db.Entry(prescriber).Property<int>(PrescriberConfiguration.LicensesVersion).CurrentValue++;
                 await db.SaveChangesAsync(ctx.CancellationToken);
                 return new PrescriberPayload(prescriber, []);
             },

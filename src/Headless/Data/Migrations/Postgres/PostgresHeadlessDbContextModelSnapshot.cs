@@ -1130,6 +1130,10 @@ namespace Headless.Data.Migrations.Postgres
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
 
+                    b.Property<int>("LicensesVersion")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer");
+
                     b.Property<string>("Npi")
                         .IsRequired()
                         .HasMaxLength(10)
@@ -1792,16 +1796,22 @@ namespace Headless.Data.Migrations.Postgres
                 {
                     b.OwnsMany("Headless.Catalog.PharmacyShippingState", "ShipsTo", b1 =>
                         {
-                            b1.Property<long>("PharmacyId")
-                                .HasColumnType("bigint");
+                            b1.Property<long>("PharmacyId");
+
+                            b1.Property<int>("__synthesizedOrdinal")
+                                .ValueGeneratedOnAdd();
 
                             b1.Property<string>("State")
-                                .HasMaxLength(2)
-                                .HasColumnType("character varying(2)");
+                                .IsRequired()
+                                .HasMaxLength(2);
 
-                            b1.HasKey("PharmacyId", "State");
+                            b1.HasKey("PharmacyId", "__synthesizedOrdinal");
 
-                            b1.ToTable("PharmacyShippingStates", (string)null);
+                            b1.ToTable("Pharmacies");
+
+                            b1
+                                .ToJson("ShipsTo")
+                                .HasColumnType("jsonb");
 
                             b1.WithOwner()
                                 .HasForeignKey("PharmacyId");
@@ -2129,34 +2139,28 @@ namespace Headless.Data.Migrations.Postgres
 
                     b.OwnsMany("Headless.Prescribers.PrescriberLicense", "Licenses", b1 =>
                         {
-                            b1.Property<long>("Id")
-                                .ValueGeneratedOnAdd()
-                                .HasColumnType("bigint");
+                            b1.Property<long>("PrescriberId");
 
-                            NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b1.Property<long>("Id"));
+                            b1.Property<int>("__synthesizedOrdinal")
+                                .ValueGeneratedOnAdd();
 
-                            b1.Property<DateOnly>("ExpiresOn")
-                                .HasColumnType("date");
+                            b1.Property<DateOnly>("ExpiresOn");
 
                             b1.Property<string>("Number")
                                 .IsRequired()
-                                .HasMaxLength(50)
-                                .HasColumnType("character varying(50)");
-
-                            b1.Property<long>("PrescriberId")
-                                .HasColumnType("bigint");
+                                .HasMaxLength(50);
 
                             b1.Property<string>("State")
                                 .IsRequired()
-                                .HasMaxLength(2)
-                                .HasColumnType("character varying(2)");
+                                .HasMaxLength(2);
 
-                            b1.HasKey("Id");
+                            b1.HasKey("PrescriberId", "__synthesizedOrdinal");
 
-                            b1.HasIndex("PrescriberId", "State")
-                                .IsUnique();
+                            b1.ToTable("Prescribers");
 
-                            b1.ToTable("PrescriberLicenses", (string)null);
+                            b1
+                                .ToJson("Licenses")
+                                .HasColumnType("jsonb");
 
                             b1.WithOwner()
                                 .HasForeignKey("PrescriberId");

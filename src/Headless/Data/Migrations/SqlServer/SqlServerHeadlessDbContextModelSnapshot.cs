@@ -1126,6 +1126,10 @@ namespace Headless.Data.Migrations.SqlServer
                         .HasMaxLength(100)
                         .HasColumnType("nvarchar(100)");
 
+                    b.Property<int>("LicensesVersion")
+                        .IsConcurrencyToken()
+                        .HasColumnType("int");
+
                     b.Property<string>("Npi")
                         .IsRequired()
                         .HasMaxLength(10)
@@ -1790,16 +1794,22 @@ namespace Headless.Data.Migrations.SqlServer
                 {
                     b.OwnsMany("Headless.Catalog.PharmacyShippingState", "ShipsTo", b1 =>
                         {
-                            b1.Property<long>("PharmacyId")
-                                .HasColumnType("bigint");
+                            b1.Property<long>("PharmacyId");
+
+                            b1.Property<int>("__synthesizedOrdinal")
+                                .ValueGeneratedOnAddOrUpdate();
 
                             b1.Property<string>("State")
-                                .HasMaxLength(2)
-                                .HasColumnType("nvarchar(2)");
+                                .IsRequired()
+                                .HasMaxLength(2);
 
-                            b1.HasKey("PharmacyId", "State");
+                            b1.HasKey("PharmacyId", "__synthesizedOrdinal");
 
-                            b1.ToTable("PharmacyShippingStates", (string)null);
+                            b1.ToTable("Pharmacies");
+
+                            b1
+                                .ToJson("ShipsTo")
+                                .HasColumnType("nvarchar(max)");
 
                             b1.WithOwner()
                                 .HasForeignKey("PharmacyId");
@@ -2127,34 +2137,28 @@ namespace Headless.Data.Migrations.SqlServer
 
                     b.OwnsMany("Headless.Prescribers.PrescriberLicense", "Licenses", b1 =>
                         {
-                            b1.Property<long>("Id")
-                                .ValueGeneratedOnAdd()
-                                .HasColumnType("bigint");
+                            b1.Property<long>("PrescriberId");
 
-                            SqlServerPropertyBuilderExtensions.UseIdentityColumn(b1.Property<long>("Id"));
+                            b1.Property<int>("__synthesizedOrdinal")
+                                .ValueGeneratedOnAddOrUpdate();
 
-                            b1.Property<DateOnly>("ExpiresOn")
-                                .HasColumnType("date");
+                            b1.Property<DateOnly>("ExpiresOn");
 
                             b1.Property<string>("Number")
                                 .IsRequired()
-                                .HasMaxLength(50)
-                                .HasColumnType("nvarchar(50)");
-
-                            b1.Property<long>("PrescriberId")
-                                .HasColumnType("bigint");
+                                .HasMaxLength(50);
 
                             b1.Property<string>("State")
                                 .IsRequired()
-                                .HasMaxLength(2)
-                                .HasColumnType("nvarchar(2)");
+                                .HasMaxLength(2);
 
-                            b1.HasKey("Id");
+                            b1.HasKey("PrescriberId", "__synthesizedOrdinal");
 
-                            b1.HasIndex("PrescriberId", "State")
-                                .IsUnique();
+                            b1.ToTable("Prescribers");
 
-                            b1.ToTable("PrescriberLicenses", (string)null);
+                            b1
+                                .ToJson("Licenses")
+                                .HasColumnType("nvarchar(max)");
 
                             b1.WithOwner()
                                 .HasForeignKey("PrescriberId");

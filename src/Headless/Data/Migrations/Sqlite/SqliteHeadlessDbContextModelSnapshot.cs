@@ -1081,6 +1081,10 @@ namespace Headless.Data.Migrations.Sqlite
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("LicensesVersion")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Npi")
                         .IsRequired()
                         .HasMaxLength(10)
@@ -1727,16 +1731,22 @@ namespace Headless.Data.Migrations.Sqlite
                 {
                     b.OwnsMany("Headless.Catalog.PharmacyShippingState", "ShipsTo", b1 =>
                         {
-                            b1.Property<long>("PharmacyId")
-                                .HasColumnType("INTEGER");
+                            b1.Property<long>("PharmacyId");
+
+                            b1.Property<int>("__synthesizedOrdinal")
+                                .ValueGeneratedOnAddOrUpdate();
 
                             b1.Property<string>("State")
-                                .HasMaxLength(2)
+                                .IsRequired()
+                                .HasMaxLength(2);
+
+                            b1.HasKey("PharmacyId", "__synthesizedOrdinal");
+
+                            b1.ToTable("Pharmacies");
+
+                            b1
+                                .ToJson("ShipsTo")
                                 .HasColumnType("TEXT");
-
-                            b1.HasKey("PharmacyId", "State");
-
-                            b1.ToTable("PharmacyShippingStates", (string)null);
 
                             b1.WithOwner()
                                 .HasForeignKey("PharmacyId");
@@ -2064,32 +2074,28 @@ namespace Headless.Data.Migrations.Sqlite
 
                     b.OwnsMany("Headless.Prescribers.PrescriberLicense", "Licenses", b1 =>
                         {
-                            b1.Property<long>("Id")
-                                .ValueGeneratedOnAdd()
-                                .HasColumnType("INTEGER");
+                            b1.Property<long>("PrescriberId");
 
-                            b1.Property<DateOnly>("ExpiresOn")
-                                .HasColumnType("TEXT");
+                            b1.Property<int>("__synthesizedOrdinal")
+                                .ValueGeneratedOnAddOrUpdate();
+
+                            b1.Property<DateOnly>("ExpiresOn");
 
                             b1.Property<string>("Number")
                                 .IsRequired()
-                                .HasMaxLength(50)
-                                .HasColumnType("TEXT");
-
-                            b1.Property<long>("PrescriberId")
-                                .HasColumnType("INTEGER");
+                                .HasMaxLength(50);
 
                             b1.Property<string>("State")
                                 .IsRequired()
-                                .HasMaxLength(2)
+                                .HasMaxLength(2);
+
+                            b1.HasKey("PrescriberId", "__synthesizedOrdinal");
+
+                            b1.ToTable("Prescribers");
+
+                            b1
+                                .ToJson("Licenses")
                                 .HasColumnType("TEXT");
-
-                            b1.HasKey("Id");
-
-                            b1.HasIndex("PrescriberId", "State")
-                                .IsUnique();
-
-                            b1.ToTable("PrescriberLicenses", (string)null);
 
                             b1.WithOwner()
                                 .HasForeignKey("PrescriberId");
