@@ -145,9 +145,9 @@ public sealed class PaymentSettlement(
     }
 
     /// <summary>
-    /// One transaction: the lines' lock, then two saves: first the order, its lines, their audit rows and the outcome
-    /// handler's rows (every row lock taken, new rows keyed), then the events and outbox messages, so the event counter is
-    /// held by the last statement batch only. The order's version is checked by the first save: a concurrent recorder (a
+    /// One transaction, two saves: first the order, its lines, their audit rows and the outcome handler's rows (every row
+    /// lock taken, new rows keyed), then the events and outbox messages, so the event counter is held by the last
+    /// statement batch only. The order's version is checked by the first save: a concurrent recorder (a
     /// retry, or the sweep after the lease lapsed) that read the order pending makes one of the two fail and run again,
     /// finding the outcome recorded.
     /// </summary>
@@ -174,7 +174,7 @@ public sealed class PaymentSettlement(
         var now = clock.GetUtcNow();
         if (result.Succeeded)
         {
-            await lines.RecordAuthorizationAsync(db, order, gateway, result.PaymentIntentId!, options.Value.CaptureAfter, now, ct);
+            LineChanges.RecordAuthorization(db, order, gateway, result.PaymentIntentId!, options.Value.CaptureAfter, now);
             if (result.CustomerId is not null)
             {
                 var organization = known?.Organization;
@@ -188,7 +188,7 @@ public sealed class PaymentSettlement(
         }
         else
         {
-            await lines.RecordPaymentFailureAsync(db, order, gateway, result.PaymentIntentId, result.DeclineCode ?? "declined", result.FailureMessage ?? "The payment was declined.", now, ct);
+            LineChanges.RecordPaymentFailure(db, order, gateway, result.PaymentIntentId, result.DeclineCode ?? "declined", result.FailureMessage ?? "The payment was declined.", now);
         }
 
         var applied = await outcomes.ApplyAsync(db, order, known?.OutcomeState, now, ct);

@@ -102,14 +102,16 @@ public sealed class LineChanges(HeadlessDatabase database, OutboxProcessor outbo
     }
 
     /// <summary>
-    /// The order's payment was authorized: inside the caller's transaction, under the lines' lock, the order records it
-    /// and every line moves from PENDING_PAYMENT to SUBMITTED with its audit event. The caller saves that, then appends
-    /// the domain events (<see cref="AppendAuthorizationEvents"/>) and saves again, so the event counter is taken after
-    /// every row lock. Routing the lines to partner orders is the caller's (checkout's) work in the same transaction.
+    /// The order's payment was authorized: inside the caller's transaction, the order records it and every line moves
+    /// from PENDING_PAYMENT to SUBMITTED with its audit event. The caller saves that, then appends the domain events
+    /// (<see cref="AppendAuthorizationEvents"/>) and saves again, so the event counter is taken after every row lock.
+    /// Routing the lines to partner orders is the caller's (checkout's) work in the same transaction. No lock is taken
+    /// before: a line still PENDING_PAYMENT takes no other change (<see cref="LineLifecycle"/> ignores signals to a line
+    /// never routed), two recorders of the outcome are told apart by the order's version, checked by the first save (the
+    /// loser runs again and finds the outcome recorded), and that save writes every line row, taking their locks.
     /// </summary>
-    public async Task RecordAuthorizationAsync(HeadlessDbContext db, Order order, string gateway, string paymentIntentId, TimeSpan captureWithin, DateTimeOffset now, CancellationToken ct)
+    public static void RecordAuthorization(HeadlessDbContext db, Order order, string gateway, string paymentIntentId, TimeSpan captureWithin, DateTimeOffset now)
     {
-        await LockLinesAsync(db, order.Id, ct);
         order.MarkAuthorized(gateway, paymentIntentId, now, captureWithin);
         foreach (var line in order.Lines.OrderBy(l => l.Position))
         {
@@ -118,7 +120,7 @@ public sealed class LineChanges(HeadlessDatabase database, OutboxProcessor outbo
         }
     }
 
-    /// <summary>order.payment_authorized and every line's status change, once <see cref="RecordAuthorizationAsync"/> was saved.</summary>
+    /// <summary>order.payment_authorized and every line's status change, once <see cref="RecordAuthorization"/> was saved.</summary>
     public static void AppendAuthorizationEvents(HeadlessDbContext db, Order order, DateTimeOffset now, IReadOnlyDictionary<long, string?> patients)
     {
         OrderEvents.PaymentAuthorized(db, order, now);
@@ -128,10 +130,9 @@ public sealed class LineChanges(HeadlessDatabase database, OutboxProcessor outbo
         }
     }
 
-    /// <summary>The authorization was declined: inside the caller's transaction, under the lines' lock, the order and every line record it (saved and evented as for <see cref="RecordAuthorizationAsync"/>).</summary>
-    public async Task RecordPaymentFailureAsync(HeadlessDbContext db, Order order, string gateway, string? paymentIntentId, string code, string message, DateTimeOffset now, CancellationToken ct)
+    /// <summary>The authorization was declined: inside the caller's transaction, the order and every line record it (saved, evented and guarded as for <see cref="RecordAuthorization"/>).</summary>
+    public static void RecordPaymentFailure(HeadlessDbContext db, Order order, string gateway, string? paymentIntentId, string code, string message, DateTimeOffset now)
     {
-        await LockLinesAsync(db, order.Id, ct);
         order.MarkPaymentFailed(gateway, paymentIntentId, code, message, now);
         foreach (var line in order.Lines.OrderBy(l => l.Position))
         {
@@ -140,7 +141,7 @@ public sealed class LineChanges(HeadlessDatabase database, OutboxProcessor outbo
         }
     }
 
-    /// <summary>order.payment_failed and every line's status change, once <see cref="RecordPaymentFailureAsync"/> was saved.</summary>
+    /// <summary>order.payment_failed and every line's status change, once <see cref="RecordPaymentFailure"/> was saved.</summary>
     public static void AppendPaymentFailureEvents(HeadlessDbContext db, Order order, DateTimeOffset now, IReadOnlyDictionary<long, string?> patients)
     {
         OrderEvents.PaymentFailed(db, order, now);
