@@ -15,29 +15,62 @@ namespace Headless.Checkout;
 /// </summary>
 internal sealed class CheckoutCompletion : IAuthorizationOutcomeHandler
 {
-    public async Task AuthorizedAsync(HeadlessDbContext db, Order order, DateTimeOffset now, CancellationToken ct)
+    public async Task<object?> ApplyAsync(HeadlessDbContext db, Order order, object? known, DateTimeOffset now, CancellationToken ct)
     {
-        var cart = await db.Carts.IgnoreQueryFilters().FirstAsync(c => c.Id == order.CartId, ct);
-        cart.CompleteCheckout(now);
-        await db.SaveChangesAsync(ct);
+        var cart = await CartAsync(db, order, known as CheckoutCarry, ct);
+        if (order.Status == OrderStatus.PaymentFailed)
+        {
+            await StockLedger.ReleaseAsync(db, StockLedger.Demand(order.Lines, l => l.OfferingId, l => l.Quantity), ct);
+            cart.AbortCheckout(now);
+            return new Applied(cart, null, []);
+        }
 
-        // Saved separately so the old cart has released the clinic's one open slot first.
+        // Saved with the order: EF updates the old cart before it inserts the next one, so the clinic's one open slot
+        // (the unique OpenClinicId) is released first. One partner order per pharmacy.
+        cart.CompleteCheckout(now);
         var next = new Cart(order.OrganizationId, order.ClinicId, now);
         db.Carts.Add(next);
-        await db.SaveChangesAsync(ct);
-        CartEvents.Changed(db, cart, order.Lines.Count);
-        CartEvents.Changed(db, next, 0);
+        if (known is CheckoutCarry carry)
+        {
+            carry.Next = next;
+        }
 
-        // One partner order per pharmacy, its submission queued in the outbox, all in the payment's transaction.
-        await PartnerRouting.RouteAsync(db, order, now, ct);
+        return new Applied(cart, next, PartnerRouting.Plan(db, order, now));
     }
 
-    public async Task DeclinedAsync(HeadlessDbContext db, Order order, DateTimeOffset now, CancellationToken ct)
+    public void Complete(HeadlessDbContext db, Order order, object? applied, DateTimeOffset now)
     {
-        var cart = await db.Carts.IgnoreQueryFilters().FirstAsync(c => c.Id == order.CartId, ct);
-        await StockLedger.ReleaseAsync(db, StockLedger.Demand(order.Lines, l => l.OfferingId, l => l.Quantity), ct);
-        cart.AbortCheckout(now);
+        var (cart, next, partnerOrders) = (Applied)applied!;
         CartEvents.Changed(db, cart, order.Lines.Count);
-        await db.SaveChangesAsync(ct);
+        if (next is not null)
+        {
+            CartEvents.Changed(db, next, 0);
+
+            // Each partner order's submission queued in the outbox, all in the payment's transaction.
+            PartnerRouting.Queue(db, order, partnerOrders, now);
+        }
     }
+
+    /// <summary>The frozen cart: the one checkout froze (its version is checked by the save), or read when the order was read fresh.</summary>
+    private static async Task<Cart> CartAsync(HeadlessDbContext db, Order order, CheckoutCarry? carry, CancellationToken ct)
+    {
+        if (carry is null)
+        {
+            return await db.Carts.IgnoreQueryFilters().FirstAsync(c => c.Id == order.CartId, ct);
+        }
+
+        // This entity only, not the lines and catalog rows it points to.
+        db.Entry(carry.Cart).State = EntityState.Unchanged;
+        return carry.Cart;
+    }
+
+    private sealed record Applied(Cart Cart, Cart? Next, IReadOnlyList<(IReadOnlyList<OrderLine> Lines, PartnerOrder PartnerOrder)> PartnerOrders);
+}
+
+/// <summary>What checkout carries from creating the order to recording its authorization: the cart it froze, and then the next cart opened.</summary>
+internal sealed class CheckoutCarry(Cart cart)
+{
+    public Cart Cart { get; } = cart;
+
+    public Cart? Next { get; set; }
 }

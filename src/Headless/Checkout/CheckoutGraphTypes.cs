@@ -45,9 +45,14 @@ internal sealed class CheckoutSchema : ISchemaContribution
             .ResolveAsync(async ctx =>
             {
                 var result = await ctx.Service<CheckoutService>().CheckoutAsync(ctx.GetArgument<CartCheckoutInput>("input"), ctx.CancellationToken);
+                if (result is { Order: { } order, OrderContents: var (clinic, lines) })
+                {
+                    ctx.Service<OrderPageBatch>().AddKnown(order, clinic, lines);
+                }
+
                 return new CartCheckoutPayload(
                     result.Order,
-                    result.Cart is null ? null : CartView.For(ctx, result.Cart),
+                    result.Cart is null ? null : result.CartContents is { } contents ? new CartView(result.Cart, contents) : CartView.For(ctx, result.Cart),
                     result.Validation is null ? null : new CartValidationView(result.Validation, result.Cart?.Version ?? result.Validation.CartVersion),
                     result.UserErrors);
             });

@@ -11,18 +11,26 @@ public static class PartnerRouting
 
     public static string SubmitKey(long partnerOrderId) => $"partner-order-{partnerOrderId}-submit";
 
-    /// <summary>Runs inside the caller's transaction, after the order was authorized and its lines moved to SUBMITTED (<see cref="Orders.Lifecycle.LineChanges"/>).</summary>
-    public static async Task RouteAsync(HeadlessDbContext db, Order order, DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// Runs inside the caller's transaction, with the order authorized and its lines moved to SUBMITTED
+    /// (<see cref="Orders.Lifecycle.LineChanges"/>): adds one partner order per pharmacy. The caller saves them (they get
+    /// their keys) and then calls <see cref="Queue"/>.
+    /// </summary>
+    public static IReadOnlyList<(IReadOnlyList<OrderLine> Lines, PartnerOrder PartnerOrder)> Plan(HeadlessDbContext db, Order order, DateTimeOffset now)
     {
         var partnerOrders = order.Lines
             .GroupBy(l => l.PharmacyId)
             .OrderBy(g => g.Key)
-            .Select(g => (Lines: g.ToList(), PartnerOrder: new PartnerOrder(order.OrganizationId, order.Id, g.Key, now)))
+            .Select(g => ((IReadOnlyList<OrderLine>)g.ToList(), new PartnerOrder(order.OrganizationId, order.Id, g.Key, now)))
             .ToList();
-        db.PartnerOrders.AddRange(partnerOrders.Select(p => p.PartnerOrder));
-        await db.SaveChangesAsync(ct);
+        db.PartnerOrders.AddRange(partnerOrders.Select(p => p.Item2));
+        return partnerOrders;
+    }
 
-        foreach (var (lines, partnerOrder) in partnerOrders)
+    /// <summary>Once the partner orders of <see cref="Plan"/> are saved: each line points to its partner order, and each partner order's submission is queued in the outbox, saved by the caller in the same transaction.</summary>
+    public static void Queue(HeadlessDbContext db, Order order, IReadOnlyList<(IReadOnlyList<OrderLine> Lines, PartnerOrder PartnerOrder)> planned, DateTimeOffset now)
+    {
+        foreach (var (lines, partnerOrder) in planned)
         {
             foreach (var line in lines)
             {
@@ -31,8 +39,6 @@ public static class PartnerRouting
 
             OutboxQueue.Enqueue(db, SubmitKind, SubmitKey(partnerOrder.Id), new SubmitPartnerOrder(partnerOrder.Id), order.OrganizationId, now, order.ClinicId);
         }
-
-        await db.SaveChangesAsync(ct);
     }
 }
 

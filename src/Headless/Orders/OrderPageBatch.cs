@@ -38,6 +38,19 @@ public sealed class OrderPageBatch(IDbContextFactory<HeadlessDbContext> contexts
     public static async Task<int> LineCountAsync(IResolveFieldContext<Order> context) =>
         SingleLineCount(context) is { } count ? count : (await LinesAsync(context)).Count;
 
+    /// <summary>
+    /// An order whose clinic and line views the caller holds in memory already (checkout has just created it from the cart
+    /// and catalog rows it read): its clinic, lines and line views are answered from them, reading nothing.
+    /// </summary>
+    public void AddKnown(Order order, Clinic clinic, IReadOnlyList<OrderLineView> views)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        ArgumentNullException.ThrowIfNull(clinic);
+        var page = new Page(contexts, [order.Id], [clinic.Id]);
+        page.Preload(order.Id, order.Lines.OrderBy(l => l.Id).ToList(), clinic, views.ToDictionary(v => v.Id));
+        _pages[order.Id] = page;
+    }
+
     /// <summary>The order's lines in key order: from the page's one query, or from the order itself when it was loaded with them.</summary>
     public static async Task<IReadOnlyList<OrderLine>> LinesAsync(IResolveFieldContext<Order> context)
     {
@@ -82,6 +95,15 @@ public sealed class OrderPageBatch(IDbContextFactory<HeadlessDbContext> contexts
         private readonly ConcurrentDictionary<(int, long?), Dictionary<long, OrderLineView>> _views = new();
         private Dictionary<long, List<OrderLine>>? _lines;
         private Dictionary<long, Clinic>? _clinics;
+        private Dictionary<long, OrderLineView>? _known;
+
+        /// <summary>Makes this a page of one order held in memory: its lines, clinic and every line's view.</summary>
+        public void Preload(long orderId, List<OrderLine> lines, Clinic clinic, Dictionary<long, OrderLineView> views)
+        {
+            _lines = new() { [orderId] = lines };
+            _clinics = new() { [clinic.Id] = clinic };
+            _known = views;
+        }
 
         public Task<Dictionary<long, List<OrderLine>>> LinesAsync(CancellationToken ct) => OnceAsync(() => _lines, v => _lines = v, async db =>
             (await db.OrderLines.AsNoTracking().Where(l => orderIds.Contains(l.OrderId)).OrderBy(l => l.Id).ToListAsync(ct))
@@ -92,6 +114,11 @@ public sealed class OrderPageBatch(IDbContextFactory<HeadlessDbContext> contexts
 
         public async Task<Dictionary<long, OrderLineView>> ViewsAsync(int first, long? after, CancellationToken ct)
         {
+            if (_known is not null)
+            {
+                return _known;
+            }
+
             var lines = await LinesAsync(ct);
             return await OnceAsync(() => _views.GetValueOrDefault((first, after)), v => _views[(first, after)] = v, async db =>
             {

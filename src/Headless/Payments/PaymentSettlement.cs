@@ -79,25 +79,44 @@ public sealed class PaymentSettlement(
             await Task.Delay(TimeSpan.FromMilliseconds(100), ct);
         }
 
+        Organizations.Organization organization;
         await using (var db = database.CreatePlatformContext())
         {
-            var organization = await db.Organizations.AsNoTracking().FirstAsync(o => o.Id == order.OrganizationId, ct);
-            var gateway = order.Gateway is null ? gateways.Active : gateways.For(order.Gateway);
-
-            // Never ask for an amount the lines do not add up to (checked when the order was created; a row
-            // changed since then is refused here rather than charged).
-            if (order.IntegrityProblem() is { } problem)
-            {
-                logger.LogError("Order {OrderId} fails its integrity check and is not authorized: {Problem}", order.Id, problem);
-                return await RecordAuthorizationAsync(order.Id, gateway.Name, new AuthorizationResult(false, null, null, "order_integrity", "The order's amounts do not add up; nothing was charged."), ct);
-            }
-
-            // An exception here means the outcome is unknown: the order stays pending and a retry (same key) asks again.
-            var result = await gateway.AuthorizeAsync(
-                new AuthorizationRequest(order.OrganizationId, organization.Name, organization.PaymentCustomerId, order.Total, order.Currency, order.PaymentMethodId, AuthorizeKey(order.Id), order.Number),
-                ct);
-            return await RecordAuthorizationAsync(order.Id, gateway.Name, result, ct);
+            organization = await db.Organizations.AsNoTracking().FirstAsync(o => o.Id == order.OrganizationId, ct);
         }
+
+        return await AuthorizeLeasedAsync(order, organization, null, ct);
+    }
+
+    /// <summary>
+    /// Authorizes an order the calling request has just created and holds the lease of, from what that request holds in
+    /// memory: nothing is read again before the gateway call, and the outcome's transaction re-checks the order by its
+    /// version (a lease that lapsed and was taken over meanwhile makes that save fail, and the outcome is then recorded
+    /// on the order as read fresh).
+    /// </summary>
+    public Task<Order> AuthorizeCreatedAsync(CreatedOrder created, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(created);
+        return AuthorizeLeasedAsync(created.Order, created.Organization, created, ct);
+    }
+
+    private async Task<Order> AuthorizeLeasedAsync(Order order, Organizations.Organization organization, CreatedOrder? known, CancellationToken ct)
+    {
+        var gateway = order.Gateway is null ? gateways.Active : gateways.For(order.Gateway);
+
+        // Never ask for an amount the lines do not add up to (checked when the order was created; a row
+        // changed since then is refused here rather than charged).
+        if (order.IntegrityProblem() is { } problem)
+        {
+            logger.LogError("Order {OrderId} fails its integrity check and is not authorized: {Problem}", order.Id, problem);
+            return await RecordAuthorizationAsync(order.Id, gateway.Name, new AuthorizationResult(false, null, null, "order_integrity", "The order's amounts do not add up; nothing was charged."), known, ct);
+        }
+
+        // An exception here means the outcome is unknown: the order stays pending and a retry (same key) asks again.
+        var result = await gateway.AuthorizeAsync(
+            new AuthorizationRequest(order.OrganizationId, organization.Name, organization.PaymentCustomerId, order.Total, order.Currency, order.PaymentMethodId, AuthorizeKey(order.Id), order.Number),
+            ct);
+        return await RecordAuthorizationAsync(order.Id, gateway.Name, result, known, ct);
     }
 
     /// <summary>
@@ -106,9 +125,13 @@ public sealed class PaymentSettlement(
     /// the stock and reopen the cart). Idempotent (a recorded outcome is returned as it is), so a transaction that
     /// loses a race is simply run again.
     /// </summary>
-    public async Task<Order> RecordAuthorizationAsync(long orderId, string gateway, AuthorizationResult result, CancellationToken ct)
+    public Task<Order> RecordAuthorizationAsync(long orderId, string gateway, AuthorizationResult result, CancellationToken ct) =>
+        RecordAuthorizationAsync(orderId, gateway, result, null, ct);
+
+    private async Task<Order> RecordAuthorizationAsync(long orderId, string gateway, AuthorizationResult result, CreatedOrder? known, CancellationToken ct)
     {
-        var order = await Contention.RetryAsync(_ => RecordAuthorizationOnceAsync(orderId, gateway, result, ct), ct);
+        // Only the first attempt works from memory: one that lost a race runs again on the order as read fresh.
+        var order = await Contention.RetryAsync(n => RecordAuthorizationOnceAsync(orderId, gateway, result, n == 1 ? known : null, ct), ct);
         if (order is not null)
         {
             return order;
@@ -121,11 +144,28 @@ public sealed class PaymentSettlement(
         return await LoadAsync(db, orderId, ct);
     }
 
-    private async Task<Order> RecordAuthorizationOnceAsync(long orderId, string gateway, AuthorizationResult result, CancellationToken ct)
+    /// <summary>
+    /// One transaction, two saves: first the order, its lines, their audit rows and the outcome handler's rows (every row
+    /// lock taken, new rows keyed), then the events and outbox messages, so the event counter is held by the last
+    /// statement batch only. The order's version is checked by the first save: a concurrent recorder (a
+    /// retry, or the sweep after the lease lapsed) that read the order pending makes one of the two fail and run again,
+    /// finding the outcome recorded.
+    /// </summary>
+    private async Task<Order> RecordAuthorizationOnceAsync(long orderId, string gateway, AuthorizationResult result, CreatedOrder? known, CancellationToken ct)
     {
         await using var db = database.CreatePlatformContext();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var order = await LoadAsync(db, orderId, ct);
+        Order order;
+        if (known is not null)
+        {
+            order = known.Order;
+            db.Attach(order);
+        }
+        else
+        {
+            order = await LoadAsync(db, orderId, ct);
+        }
+
         if (order.Status != OrderStatus.PendingPayment)
         {
             return order;
@@ -134,22 +174,38 @@ public sealed class PaymentSettlement(
         var now = clock.GetUtcNow();
         if (result.Succeeded)
         {
-            await lines.RecordAuthorizationAsync(db, order, gateway, result.PaymentIntentId!, options.Value.CaptureAfter, now, ct);
+            LineChanges.RecordAuthorization(db, order, gateway, result.PaymentIntentId!, options.Value.CaptureAfter, now);
             if (result.CustomerId is not null)
             {
-                (await db.Organizations.FirstAsync(o => o.Id == order.OrganizationId, ct)).SetPaymentCustomer(result.CustomerId);
-            }
+                var organization = known?.Organization;
+                if (organization is not null)
+                {
+                    db.Entry(organization).State = EntityState.Unchanged;
+                }
 
-            await db.SaveChangesAsync(ct);
-            await outcomes.AuthorizedAsync(db, order, now, ct);
+                (organization ?? await db.Organizations.FirstAsync(o => o.Id == order.OrganizationId, ct)).SetPaymentCustomer(result.CustomerId);
+            }
         }
         else
         {
-            await lines.RecordPaymentFailureAsync(db, order, gateway, result.PaymentIntentId, result.DeclineCode ?? "declined", result.FailureMessage ?? "The payment was declined.", now, ct);
-            await db.SaveChangesAsync(ct);
-            await outcomes.DeclinedAsync(db, order, now, ct);
+            LineChanges.RecordPaymentFailure(db, order, gateway, result.PaymentIntentId, result.DeclineCode ?? "declined", result.FailureMessage ?? "The payment was declined.", now);
         }
 
+        var applied = await outcomes.ApplyAsync(db, order, known?.OutcomeState, now, ct);
+        await db.SaveChangesAsync(ct);
+
+        var patients = known?.PatientRefs ?? await LineChanges.PatientRefsAsync(db, order.Lines, ct);
+        if (result.Succeeded)
+        {
+            LineChanges.AppendAuthorizationEvents(db, order, now, patients);
+        }
+        else
+        {
+            LineChanges.AppendPaymentFailureEvents(db, order, now, patients);
+        }
+
+        outcomes.Complete(db, order, applied, now);
+        await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         logger.LogInformation("Order {OrderId} payment {Outcome} at {Gateway}", order.Id, result.Succeeded ? "authorized" : "declined", gateway);
         return order;

@@ -19,7 +19,7 @@ public abstract class CheckoutCommandCountTests(DatabaseProvider provider, Postg
     : ProviderTest(provider, postgres)
 {
     /// <summary>Measured on SQLite and PostgreSQL alike, the key's row cached.</summary>
-    public const int CheckoutCommands = 31;
+    public const int CheckoutCommands = 12;
 
     private static readonly int[] Sizes = [1, 10, 100, 250];
 

@@ -103,20 +103,26 @@ public sealed class LineChanges(HeadlessDatabase database, OutboxProcessor outbo
 
     /// <summary>
     /// The order's payment was authorized: inside the caller's transaction, the order records it and every line moves
-    /// from PENDING_PAYMENT to SUBMITTED with its audit event and domain event. Routing the lines to partner orders is
-    /// the caller's (checkout's) next step in the same transaction.
+    /// from PENDING_PAYMENT to SUBMITTED with its audit event. The caller saves that, then appends the domain events
+    /// (<see cref="AppendAuthorizationEvents"/>) and saves again, so the event counter is taken after every row lock.
+    /// Routing the lines to partner orders is the caller's (checkout's) work in the same transaction. No lock is taken
+    /// before: a line still PENDING_PAYMENT takes no other change (<see cref="LineLifecycle"/> ignores signals to a line
+    /// never routed), two recorders of the outcome are told apart by the order's version, checked by the first save (the
+    /// loser runs again and finds the outcome recorded), and that save writes every line row, taking their locks.
     /// </summary>
-    public async Task RecordAuthorizationAsync(HeadlessDbContext db, Order order, string gateway, string paymentIntentId, TimeSpan captureWithin, DateTimeOffset now, CancellationToken ct)
+    public static void RecordAuthorization(HeadlessDbContext db, Order order, string gateway, string paymentIntentId, TimeSpan captureWithin, DateTimeOffset now)
     {
-        await LockLinesAsync(db, order.Id, ct);
         order.MarkAuthorized(gateway, paymentIntentId, now, captureWithin);
-        var patients = await PatientRefsAsync(db, order.Lines, ct);
         foreach (var line in order.Lines.OrderBy(l => l.Position))
         {
             line.Submit(now);
             db.OrderLineEvents.Add(new OrderLineEvent(order.OrganizationId, line.Id, now, EventSource.Payment, OrderLineStatus.PendingPayment, OrderLineStatus.Submitted, null, "Payment authorized; routed to the pharmacy.", null, line.Sequence));
         }
+    }
 
+    /// <summary>order.payment_authorized and every line's status change, once <see cref="RecordAuthorization"/> was saved.</summary>
+    public static void AppendAuthorizationEvents(HeadlessDbContext db, Order order, DateTimeOffset now, IReadOnlyDictionary<long, string?> patients)
+    {
         OrderEvents.PaymentAuthorized(db, order, now);
         foreach (var line in order.Lines.OrderBy(l => l.Position))
         {
@@ -124,18 +130,20 @@ public sealed class LineChanges(HeadlessDatabase database, OutboxProcessor outbo
         }
     }
 
-    /// <summary>The authorization was declined: inside the caller's transaction, the order and every line record it.</summary>
-    public async Task RecordPaymentFailureAsync(HeadlessDbContext db, Order order, string gateway, string? paymentIntentId, string code, string message, DateTimeOffset now, CancellationToken ct)
+    /// <summary>The authorization was declined: inside the caller's transaction, the order and every line record it (saved, evented and guarded as for <see cref="RecordAuthorization"/>).</summary>
+    public static void RecordPaymentFailure(HeadlessDbContext db, Order order, string gateway, string? paymentIntentId, string code, string message, DateTimeOffset now)
     {
-        await LockLinesAsync(db, order.Id, ct);
         order.MarkPaymentFailed(gateway, paymentIntentId, code, message, now);
-        var patients = await PatientRefsAsync(db, order.Lines, ct);
         foreach (var line in order.Lines.OrderBy(l => l.Position))
         {
             line.FailPayment(now);
             db.OrderLineEvents.Add(new OrderLineEvent(order.OrganizationId, line.Id, now, EventSource.Payment, OrderLineStatus.PendingPayment, OrderLineStatus.PaymentFailed, code, "The payment was not authorized.", null, line.Sequence));
         }
+    }
 
+    /// <summary>order.payment_failed and every line's status change, once <see cref="RecordPaymentFailure"/> was saved.</summary>
+    public static void AppendPaymentFailureEvents(HeadlessDbContext db, Order order, DateTimeOffset now, IReadOnlyDictionary<long, string?> patients)
+    {
         OrderEvents.PaymentFailed(db, order, now);
         foreach (var line in order.Lines.OrderBy(l => l.Position))
         {
@@ -273,7 +281,7 @@ public sealed class LineChanges(HeadlessDatabase database, OutboxProcessor outbo
         db.Database.ExecuteSqlAsync($"UPDATE \"OrderLines\" SET \"Sequence\" = \"Sequence\" WHERE \"OrderId\" = {orderId}", ct);
 
     /// <summary>The brand's patient external ids of the lines, in one query: events name patients by nothing else.</summary>
-    private static async Task<IReadOnlyDictionary<long, string?>> PatientRefsAsync(HeadlessDbContext db, IEnumerable<OrderLine> lines, CancellationToken ct)
+    public static async Task<IReadOnlyDictionary<long, string?>> PatientRefsAsync(HeadlessDbContext db, IEnumerable<OrderLine> lines, CancellationToken ct)
     {
         var ids = lines.Select(l => l.PatientId).Distinct().ToList();
         return await db.Patients.IgnoreQueryFilters().AsNoTracking()
