@@ -51,10 +51,8 @@ public sealed record OrderLineView(OrderLine Line, string OrderNumber, Patient P
 
         var pharmacyIds = rows.Select(r => r.Line.PharmacyId).Distinct().ToList();
         var prescriberIds = rows.Select(r => r.Line.PrescriberId).Distinct().ToList();
-        var pharmacies = await db.Pharmacies.AsNoTracking().Where(p => pharmacyIds.Contains(p.Id)).ToDictionaryAsync(p => p.Id, ct);
-        var prescribers = withPrescribers
-            ? await db.Prescribers.AsNoTracking().IgnoreQueryFilters().Where(p => prescriberIds.Contains(p.Id)).ToDictionaryAsync(p => p.Id, ct)
-            : null;
+        var pharmacies = await PharmaciesAsync(db, pharmacyIds, ct);
+        var prescribers = withPrescribers ? await PrescribersAsync(db, prescriberIds, ct) : null;
         var number = Order.FormatNumber(orderId);
         return rows.Select(r => new OrderLineView(r.Line, number, r.Patient, r.Product, pharmacies[r.Line.PharmacyId], prescribers?[r.Line.PrescriberId])).ToList();
     }
@@ -68,8 +66,14 @@ public sealed record OrderLineView(OrderLine Line, string OrderNumber, Patient P
         var prescriberIds = lines.Select(l => l.PrescriberId).Distinct().ToList();
         var patients = await db.Patients.AsNoTracking().IgnoreQueryFilters().Where(p => patientIds.Contains(p.Id)).ToDictionaryAsync(p => p.Id, ct);
         var products = await db.Products.AsNoTracking().Where(p => productIds.Contains(p.Id)).ToDictionaryAsync(p => p.Id, ct);
-        var pharmacies = await db.Pharmacies.AsNoTracking().Where(p => pharmacyIds.Contains(p.Id)).ToDictionaryAsync(p => p.Id, ct);
-        var prescribers = await db.Prescribers.AsNoTracking().IgnoreQueryFilters().Where(p => prescriberIds.Contains(p.Id)).ToDictionaryAsync(p => p.Id, ct);
+        var pharmacies = await PharmaciesAsync(db, pharmacyIds, ct);
+        var prescribers = await PrescribersAsync(db, prescriberIds, ct);
         return lines.Select(l => new OrderLineView(l, Order.FormatNumber(l.OrderId), patients[l.PatientId], products[l.ProductId], pharmacies[l.PharmacyId], prescribers[l.PrescriberId])).ToList();
     }
+
+    private static Task<Dictionary<long, Pharmacy>> PharmaciesAsync(HeadlessDbContext db, List<long> ids, CancellationToken ct) =>
+        db.Pharmacies.AsNoTracking().Where(p => ids.Contains(p.Id)).ToDictionaryAsync(p => p.Id, ct);
+
+    private static Task<Dictionary<long, Prescriber>> PrescribersAsync(HeadlessDbContext db, List<long> ids, CancellationToken ct) =>
+        db.Prescribers.AsNoTracking().IgnoreQueryFilters().Where(p => ids.Contains(p.Id)).ToDictionaryAsync(p => p.Id, ct);
 }
